@@ -1,0 +1,266 @@
+"""tierplan's command line: each command parses, calls the library, prints, exits.
+
+Exit codes: 0 done, 1 invalid input, 2 usage error, 3 no feasible plan within the limits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem
+from scenarios.model import Scenario, check_scenario, load_scenario
+from scenarios.terminal import frame_table, kpi_table
+from scheduler.result import ProgressEvent
+
+app = typer.Typer(
+    help="Production scheduling that puts your best customers first.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario folder (scenario.toml plus one file per table).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output folder if it exists.")]
+
+
+def _say(text: str, console: Console = out_console) -> None:
+    console.print(escape(text))
+
+
+def _problems(problems: list[Problem], console: Console) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for p in errors:
+        _say(f"error: {p}", console)
+    for p in warnings:
+        _say(f"warning: {p}", console)
+    if errors:
+        _say(f"{len(errors)} problem(s) found; nothing was written.", console)
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Turn our errors into the contract's exit codes, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        _problems(exc.problems + exc.warnings, err_console)
+        raise typer.Exit(1) from None
+    except OutputExistsError as exc:
+        _say(f"error: {exc}", err_console)
+        raise typer.Exit(2) from None
+    except NoFeasiblePlanError as exc:
+        _say("no feasible plan found; nothing was written.", err_console)
+        for line in exc.diagnosis:
+            _say(f"  {line}", err_console)
+        raise typer.Exit(3) from None
+    except ValueError as exc:
+        _say(f"error: {exc}", err_console)
+        raise typer.Exit(2) from None
+
+
+def _load(folder: Path) -> Scenario:
+    scenario = load_scenario(folder)
+    for warning in scenario.warnings:
+        _say(f"warning: {warning}", err_console)
+    return scenario
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[ProgressEvent], None] | None]:
+    """Rich progress while CP-SAT searches: round, objective, bound, gap, elapsed."""
+    if quiet:
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task("dispatch rules", total=1.0, status="")
+
+        def update(event: ProgressEvent) -> None:
+            gap = "n/a" if event.gap is None else f"{event.gap:.1%}"
+            objective = "-" if event.objective is None else f"{event.objective:,.1f}"
+            bound = "-" if event.bound is None else f"{event.bound:,.1f}"
+            progress.update(
+                task,
+                description=f"CP-SAT {event.round} ({event.round_index + 1}/{event.rounds})",
+                completed=min(1.0, event.elapsed_s / event.time_limit_s),
+                status=f"objective {objective}  bound {bound}  gap {gap}",
+            )
+
+        yield update
+        progress.update(task, completed=1.0)
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario and print every problem found."""
+    _, problems = check_scenario(scenario)
+    _problems(problems, out_console)
+    if any(p.severity == "error" for p in problems):
+        raise typer.Exit(1)
+    _say(f"{scenario}: valid" + (f" ({len(problems)} warning(s))" if problems else ""))
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the scenario into.")],
+    orders: Annotated[int, typer.Option(min=1, max=1_000_000, help="Number of orders.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: same seed, same scenario.")] = 0,
+    customers: Annotated[int | None, typer.Option(min=1, help="Customers (default from orders).")] = None,
+    machines: Annotated[int | None, typer.Option(min=1, help="Machines (default from orders).")] = None,
+    materials: Annotated[int | None, typer.Option(min=1, help="Materials (default from machines).")] = None,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Planning horizon in days.")] = 14,
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    force: ForceOpt = False,
+) -> None:
+    """Write a realistic synthetic scenario."""
+    from scenarios.generate import PlantSpec, write_generated
+
+    if file_format not in ("parquet", "csv"):
+        raise typer.BadParameter("expected parquet or csv", param_hint="--format")
+    with _exit_codes():
+        spec = PlantSpec(orders, seed, customers, machines, materials, horizon_days)
+        write_generated(out, spec, file_format, force)
+    _say(f"wrote {out}")
+
+
+@app.command("grade")
+def grade_command(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Folder for tiers.parquet and grading.html.")],
+    previous: Annotated[
+        Path | None, typer.Option(help="An earlier tiers.parquet: report tier migrations.")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Grade customers: tiers.parquet, grading.html and a summary."""
+    from scenarios.grading_io import grade_to_folder
+
+    with _exit_codes():
+        outcome = grade_to_folder(_load(scenario), out, previous, force)
+    out_console.print(outcome.summary_table)
+    if outcome.migrations is not None:
+        out_console.print(frame_table(outcome.migrations, "Tier migrations"))
+    _say(f"wrote {out}")
+
+
+@app.command()
+def schedule(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Plan folder to write.")],
+    objective: Annotated[
+        str | None, typer.Option(help="weighted_tardiness, lexicographic or makespan.")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.01, help="Seconds for the search.")] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Search workers; 0 = all cores.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Random seed of the search.")] = None,
+    solver: Annotated[
+        str, typer.Option(help="cpsat, or dispatch:RULE with RULE edd, wspt, atc, tier_edd.")
+    ] = "cpsat",
+    previous: Annotated[
+        Path | None, typer.Option(help="A previous plan whose early operations stay.")
+    ] = None,
+    freeze_until: Annotated[
+        str | None, typer.Option(help="With --previous: keep operations starting before this.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Grade, schedule and write a checked plan folder."""
+    from scenarios.io import ensure_writable
+    from scenarios.pipeline import make_plan, solve_options, write_plan
+
+    if (previous is None) != (freeze_until is None):
+        raise typer.BadParameter("--previous and --freeze-until go together", param_hint="--freeze-until")
+    with _exit_codes():
+        ensure_writable(out, force)
+        loaded = _load(scenario)
+        options = solve_options(
+            loaded,
+            objective=objective,
+            time_limit_s=time_limit,
+            workers=workers,
+            seed=seed,
+            solver=solver,
+        )
+        options.check()
+        frozen = _frozen(previous, freeze_until)
+        with _progress(quiet) as on_progress:
+            plan = make_plan(loaded, options, on_progress, frozen)
+        write_plan(plan, out, force)
+    if not quiet:
+        out_console.print(kpi_table(plan.tables.summary))
+    s = plan.tables.summary
+    _say(f"{s['status']}: {s['objective']} = {s['objective_value']:,.1f}; wrote {out}")
+
+
+def _frozen(previous: Path | None, freeze_until: str | None) -> Any:
+    if previous is None or freeze_until is None:
+        return None
+    from scenarios.freeze import read_frozen
+
+    return read_frozen(previous, freeze_until)
+
+
+@app.command()
+def check(
+    scenario: ScenarioArg, plan: Annotated[Path, typer.Argument(help="Plan folder to re-check.")]
+) -> None:
+    """Re-check a plan against its scenario, independently of the solver."""
+    from scenarios.pipeline import check_plan_folder
+
+    with _exit_codes():
+        violations = check_plan_folder(_load(scenario), plan)
+    for v in violations:
+        _say(f"violation: {v}")
+    if violations:
+        _say(f"{len(violations)} violation(s)")
+        raise typer.Exit(1)
+    _say(f"{plan}: the plan holds")
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the demo run (default: a new temporary folder).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Run the bundled demo scenario end to end: validate, grade, schedule, check, complaints."""
+    from scenarios.demo_run import run_demo
+
+    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="tierplan-demo-"))
+    scenario = folder / "scenario"
+    if scenario.exists():
+        shutil.rmtree(scenario)
+    shutil.copytree(Path(str(files("scenarios") / "demo")), scenario)
+    with _exit_codes(), _progress(quiet) as on_progress:
+        outcome = run_demo(scenario, folder, on_progress)
+    for line in outcome.lines:
+        _say(line)
+    for renderable in outcome.tables:
+        out_console.print(renderable)
+    _say(f"demo written to {folder}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

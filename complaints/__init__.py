@@ -1,0 +1,1 @@
+"""The complaint queue by tier and the delay report."""

@@ -1,0 +1,1 @@
+"""Scenario and plan folders: the contract, reading, validation, writing, the pipeline."""

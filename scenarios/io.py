@@ -1,0 +1,152 @@
+"""Scenario and plan folders on disk: reading tables, writing folders atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scenarios.errors import OutputExistsError, Problem
+from scenarios.schema import TABLES
+from scenarios.settings import SETTINGS_FILE
+
+FORMATS = ("parquet", "csv")
+
+
+def table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Which file holds each table; a table given twice or an unknown table file is a problem."""
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for name, table in TABLES.items():
+        given = [folder / f"{name}.{fmt}" for fmt in FORMATS if (folder / f"{name}.{fmt}").is_file()]
+        if len(given) > 1:
+            problems.append(
+                Problem(
+                    name,
+                    "",
+                    "",
+                    f"given both as {name}.parquet and {name}.csv; expected exactly one of them",
+                )
+            )
+        elif given:
+            found[name] = given[0]
+        elif table.required:
+            problems.append(
+                Problem(name, "", "", f"required table missing; expected {name}.parquet or {name}.csv")
+            )
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".parquet", ".csv") and path.stem not in TABLES:
+            problems.append(
+                Problem(
+                    path.name,
+                    "",
+                    "",
+                    "unknown table, ignored; expected one of " + ", ".join(TABLES),
+                    "warning",
+                )
+            )
+    return found, problems
+
+
+def read_table_file(path: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one table file as it is; types are converted later."""
+    try:
+        if path.suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            frame = pq.read_table(path).to_pandas(date_as_object=False)
+    except (
+        OSError,
+        ValueError,
+        pa.ArrowException,
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+    ) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, [Problem(name, "", "", f"cannot read {path.name}: {first_line}")]
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, []
+
+
+def read_settings_text(folder: Path) -> tuple[str | None, list[Problem]]:
+    path = folder / SETTINGS_FILE
+    if not path.is_file():
+        return None, [
+            Problem(
+                SETTINGS_FILE,
+                "",
+                "",
+                f"missing in {folder}; expected a {SETTINGS_FILE} with [plan] start",
+            )
+        ]
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(SETTINGS_FILE, "", "", f"cannot read: {exc}")]
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as Parquet or CSV (ISO 8601 timestamps), by the file's suffix."""
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S")
+    else:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+def read_plan_table(folder: Path, name: str) -> pd.DataFrame:
+    return pq.read_table(folder / f"{name}.parquet").to_pandas(date_as_object=False)
+
+
+@contextmanager
+def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``target``; on success it becomes ``target``.
+
+    A failure (or a kill) leaves ``target`` as it was: nothing half-written is ever
+    seen under its name. With ``force`` an existing ``target`` is replaced.
+    """
+    target = Path(target)
+    ensure_writable(target, force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
+    try:
+        yield staging
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            target.rename(retired / target.name)
+            staging.rename(target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def ensure_writable(target: Path, force: bool) -> None:
+    """Raise when ``target`` exists and may not be replaced."""
+    if target.exists() and not force:
+        raise OutputExistsError(f"{target} exists; use --force to replace it")
+    if target.exists() and not target.is_dir():
+        raise OutputExistsError(f"{target} exists and is not a folder")
+
+
+def write_folder(target: Path, writers: dict[str, Callable[[Path], object]], force: bool = False) -> Path:
+    """Write every file of a folder atomically: ``writers`` maps file name to a writer."""
+    with atomic_folder(target, force) as staging:
+        for name, write in writers.items():
+            write(staging / name)
+    return target

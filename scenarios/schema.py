@@ -1,0 +1,215 @@
+"""The scenario contract in one place: every table's columns, types, rules and defaults.
+
+See ``docs/contract.md`` for the same contract written for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["str", "int", "float", "timestamp", "date"]
+
+KIND_TEXT: dict[str, str] = {
+    "str": "a text value",
+    "int": "a whole number",
+    "float": "a number",
+    "timestamp": "an ISO 8601 timestamp such as 2026-12-01T06:00:00",
+    "date": "a date such as 2026-11-30",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``minimum`` with ``strict`` expresses "> minimum", without it ">= minimum";
+    ``maximum`` is inclusive.
+    """
+
+    name: str
+    kind: Kind
+    required: bool = True
+    minimum: float | None = None
+    strict: bool = False
+    maximum: float | None = None
+
+    def expected(self) -> str:
+        text = KIND_TEXT[self.kind]
+        if self.minimum is not None:
+            text += f" {'>' if self.strict else '>='} {self.minimum:g}"
+        if self.maximum is not None:
+            text += f" and <= {self.maximum:g}"
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the scenario folder.
+
+    ``key`` names the columns that identify a row in messages; ``unique`` says whether
+    they must be unique.
+    """
+
+    name: str
+    required: bool
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    unique: bool = False
+    row_label: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def label_columns(self) -> tuple[str, ...]:
+        """Columns shown to identify a row in messages."""
+        return self.key or self.row_label
+
+
+def _c(name: str, kind: Kind, required: bool = True, **rules: float | bool) -> Column:
+    return Column(name, kind, required, **rules)  # type: ignore[arg-type]
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "orders",
+            True,
+            (
+                _c("order_id", "str"),
+                _c("customer_id", "str"),
+                _c("product_id", "str"),
+                _c("quantity", "int", minimum=0, strict=True),
+                _c("due", "timestamp"),
+                _c("release", "timestamp", False),
+                _c("weight", "float", False, minimum=0, strict=True),
+                _c("after_order", "str", False),
+            ),
+            key=("order_id",),
+            unique=True,
+        ),
+        Table(
+            "routings",
+            True,
+            (
+                _c("product_id", "str"),
+                _c("step", "int"),
+                _c("machine_id", "str"),
+                _c("minutes_per_unit", "float", minimum=0),
+                _c("setup_minutes", "int", False, minimum=0),
+            ),
+            key=("product_id", "step", "machine_id"),
+            unique=True,
+        ),
+        Table(
+            "machines",
+            True,
+            (_c("machine_id", "str"), _c("name", "str", False), _c("group", "str", False)),
+            key=("machine_id",),
+            unique=True,
+        ),
+        Table(
+            "customers",
+            False,
+            (
+                _c("customer_id", "str"),
+                _c("name", "str", False),
+                _c("since", "date", False),
+                _c("prospect_score", "float", False, minimum=0, maximum=100),
+                _c("manual_tier", "str", False),
+                _c("manual_reason", "str", False),
+            ),
+            key=("customer_id",),
+            unique=True,
+        ),
+        Table(
+            "sales_history",
+            False,
+            (
+                _c("customer_id", "str"),
+                _c("order_date", "date"),
+                _c("amount", "float", minimum=0),
+                _c("cost", "float", False, minimum=0),
+                _c("quantity", "float", False, minimum=0),
+            ),
+            row_label=("customer_id",),
+        ),
+        Table(
+            "payments",
+            False,
+            (
+                _c("customer_id", "str"),
+                _c("invoice_id", "str"),
+                _c("amount", "float", minimum=0),
+                _c("due_date", "date"),
+                _c("paid_date", "date", False),
+            ),
+            row_label=("customer_id", "invoice_id"),
+        ),
+        Table(
+            "downtime",
+            False,
+            (_c("machine_id", "str"), _c("start", "timestamp"), _c("end", "timestamp")),
+            row_label=("machine_id",),
+        ),
+        Table(
+            "bom",
+            False,
+            (
+                _c("product_id", "str"),
+                _c("material_id", "str"),
+                _c("quantity_per_unit", "float", minimum=0, strict=True),
+                _c("step", "int", False),
+            ),
+            key=("product_id", "material_id", "step"),
+            unique=True,
+        ),
+        Table(
+            "materials",
+            False,
+            (_c("material_id", "str"), _c("on_hand", "float", minimum=0)),
+            key=("material_id",),
+            unique=True,
+        ),
+        Table(
+            "receipts",
+            False,
+            (
+                _c("material_id", "str"),
+                _c("arrival", "timestamp"),
+                _c("quantity", "float", minimum=0, strict=True),
+            ),
+            row_label=("material_id",),
+        ),
+        Table(
+            "complaints",
+            False,
+            (
+                _c("complaint_id", "str"),
+                _c("customer_id", "str"),
+                _c("opened_at", "timestamp"),
+                _c("closed_at", "timestamp", False),
+                _c("subject", "str", False),
+            ),
+            key=("complaint_id",),
+            unique=True,
+        ),
+    )
+}
+
+# The columns of the plan folder (contract section 2), in order.
+SCHEDULE_COLUMNS = ("order_id", "step", "machine_id", "start", "end")
+PLAN_ORDER_COLUMNS = (
+    "order_id",
+    "customer_id",
+    "tier",
+    "weight",
+    "due",
+    "completion",
+    "tardiness_minutes",
+    "status",
+    "reason",
+)
+MATERIAL_COLUMNS = ("material_id", "order_id", "quantity", "time")

@@ -1,0 +1,339 @@
+"""``scenario.toml``: the plan, tier, grading and solver settings, parsed and checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from scenarios.errors import Problem
+
+OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
+GRADING_METHODS = ("ratio", "pareto", "score")
+NORMALIZATIONS = ("percentile", "minmax")
+PARETO_BASES = ("profit", "amount")
+SETTINGS_FILE = "scenario.toml"
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    start: pd.Timestamp
+    horizon_days: float = 28.0
+
+    @property
+    def horizon_minutes(self) -> int:
+        return round(self.horizon_days * 24 * 60)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.start + pd.Timedelta(minutes=self.horizon_minutes)
+
+
+@dataclass(frozen=True)
+class TierSettings:
+    names: tuple[str, ...] = ("A", "B", "C")
+    weights: dict[str, float] = field(default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0})
+    complaint_sla_days: dict[str, float] = field(default_factory=lambda: {"A": 3.0, "B": 4.0, "C": 5.0})
+
+    @property
+    def lowest(self) -> str:
+        return self.names[-1]
+
+    def rank(self, tier: str) -> int:
+        """0 for the best tier."""
+        return self.names.index(tier)
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    as_of: pd.Timestamp | None = None
+    window_months: int = 12
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"credit": 0.10, "amount": 0.30, "profit": 0.60}
+    )
+    method: str = "ratio"
+    ratios: dict[str, float] = field(default_factory=lambda: {"A": 0.20, "B": 0.30, "C": 0.50})
+    normalization: str = "percentile"
+    default_margin: float = 0.25
+    pareto_basis: str = "profit"
+    pareto_shares: dict[str, float] = field(default_factory=lambda: {"A": 0.80, "B": 0.95})
+    thresholds: dict[str, float] = field(default_factory=lambda: {"A": 70.0, "B": 40.0})
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    objective: str = "weighted_tardiness"
+    time_limit_s: float = 60.0
+    workers: int = 0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    plan: PlanSettings
+    tiers: TierSettings = field(default_factory=TierSettings)
+    grading: GradingSettings = field(default_factory=GradingSettings)
+    solve: SolveSettings = field(default_factory=SolveSettings)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The grading date: ``[grading].as_of``, else the day the plan starts."""
+        if self.grading.as_of is not None:
+            return self.grading.as_of
+        return self.plan.start.normalize()
+
+
+ALLOWED_KEYS: dict[str, set[str]] = {
+    "plan": {"start", "horizon_days"},
+    "tiers": {"names", "weights", "complaint_sla_days"},
+    "grading": {
+        "as_of",
+        "window_months",
+        "weights",
+        "method",
+        "ratios",
+        "normalization",
+        "default_margin",
+        "pareto_basis",
+        "pareto_shares",
+        "thresholds",
+    },
+    "solve": {"objective", "time_limit_s", "workers", "seed"},
+}
+
+
+class _Reader:
+    """Reads typed values out of the TOML document, collecting problems."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def problem(self, section: str, key: str, message: str) -> None:
+        self.problems.append(Problem(SETTINGS_FILE, f"[{section}]", key, message))
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.doc.get(name, {})
+        if not isinstance(value, dict):
+            self.problem(name, "", f"found {value!r}; expected a [{name}] table")
+            return {}
+        for key in value:
+            if key not in ALLOWED_KEYS[name]:
+                allowed = ", ".join(sorted(ALLOWED_KEYS[name]))
+                self.problem(name, key, f"unknown key; expected one of {allowed}")
+        return value
+
+    def number(
+        self,
+        section: str,
+        values: dict[str, Any],
+        key: str,
+        default: float,
+        minimum: float = 0.0,
+        strict: bool = True,
+        integer: bool = False,
+        label: str | None = None,
+    ) -> float:
+        value = values.get(key, default)
+        key = label or key
+        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+            kind = "a whole number" if integer else "a number"
+            self.problem(section, key, f"found {value!r}; expected {kind}")
+            return default
+        if value < minimum or (strict and value == minimum):
+            self.problem(section, key, f"found {value!r}; expected {'>' if strict else '>='} {minimum:g}")
+            return default
+        return float(value)
+
+    def timestamp(self, section: str, values: dict[str, Any], key: str) -> pd.Timestamp | None:
+        value = values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.time) or (isinstance(value, dt.datetime) and value.tzinfo):
+            self.problem(
+                section,
+                key,
+                f"found {value!r}; expected a plant-local date or date-time without time zone",
+            )
+            return None
+        if isinstance(value, dt.date | str):
+            try:
+                ts = pd.Timestamp(value)
+            except ValueError:
+                ts = None
+            if ts is not None and ts.tzinfo is None and not pd.isna(ts):
+                return ts
+        self.problem(section, key, f"found {value!r}; expected a date-time such as 2026-12-01T06:00:00")
+        return None
+
+    def choice(
+        self, section: str, values: dict[str, Any], key: str, default: str, options: tuple[str, ...]
+    ) -> str:
+        value = values.get(key, default)
+        if value not in options:
+            self.problem(section, key, f"found {value!r}; expected one of {', '.join(options)}")
+            return default
+        return str(value)
+
+    def mapping(
+        self,
+        section: str,
+        values: dict[str, Any],
+        key: str,
+        default: dict[str, float],
+        minimum: float,
+        strict: bool,
+    ) -> dict[str, float]:
+        value = values.get(key, default)
+        if not isinstance(value, dict):
+            self.problem(section, key, f"found {value!r}; expected a table such as {{ A = 1 }}")
+            return default
+        out: dict[str, float] = {}
+        for name in value:
+            out[name] = self.number(section, value, name, 0.0, minimum, strict, label=f"{key}.{name}")
+        return out
+
+
+def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
+    """Parse ``scenario.toml`` text into settings, collecting every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [Problem(SETTINGS_FILE, "", "", f"not valid TOML: {exc}")]
+    r = _Reader(doc)
+    for name in doc:
+        if name not in ALLOWED_KEYS:
+            r.problem(name, "", f"unknown section; expected {', '.join(ALLOWED_KEYS)}")
+
+    plan_values = r.section("plan")
+    start = r.timestamp("plan", plan_values, "start")
+    if "start" not in plan_values:
+        r.problem("plan", "start", "missing; expected the plan start, e.g. start = 2026-12-01T06:00:00")
+    horizon = r.number("plan", plan_values, "horizon_days", 28.0)
+
+    tiers = _parse_tiers(r)
+    grading = _parse_grading(r, tiers)
+    solve_values = r.section("solve")
+    solve = SolveSettings(
+        objective=r.choice("solve", solve_values, "objective", "weighted_tardiness", OBJECTIVES),
+        time_limit_s=r.number("solve", solve_values, "time_limit_s", 60.0),
+        workers=int(r.number("solve", solve_values, "workers", 0, strict=False, integer=True)),
+        seed=int(r.number("solve", solve_values, "seed", 0, strict=False, integer=True)),
+    )
+    if start is None or any(p.severity == "error" for p in r.problems):
+        return None, r.problems
+    return Settings(PlanSettings(start, horizon), tiers, grading, solve), r.problems
+
+
+def _parse_tiers(r: _Reader) -> TierSettings:
+    values = r.section("tiers")
+    default = TierSettings()
+    names = values.get("names", list(default.names))
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and n.strip() for n in names)
+        or len(set(names)) != len(names)
+    ):
+        r.problem("tiers", "names", f"found {names!r}; expected a list of distinct tier names, best first")
+        names = list(default.names)
+    custom = tuple(names) != default.names
+    weights = r.mapping("tiers", values, "weights", {} if custom else default.weights, 0.0, True)
+    sla = r.mapping(
+        "tiers",
+        values,
+        "complaint_sla_days",
+        {} if custom else default.complaint_sla_days,
+        0.0,
+        False,
+    )
+    for tier in names:
+        if tier not in weights:
+            r.problem(
+                "tiers",
+                f"weights.{tier}",
+                f"tier {tier} has no weight; expected {tier} = <number > 0>",
+            )
+    for mapping, key in ((weights, "weights"), (sla, "complaint_sla_days")):
+        for tier in mapping:
+            if tier not in names:
+                r.problem("tiers", f"{key}.{tier}", f"unknown tier; expected one of {', '.join(names)}")
+    return TierSettings(tuple(names), weights, sla)
+
+
+def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingSettings:
+    values = r.section("grading")
+    d = GradingSettings()
+    custom = tiers.names != TierSettings().names
+    weights = r.mapping("grading", values, "weights", d.weights, 0.0, False)
+    for metric in weights:
+        if metric not in d.weights:
+            r.problem("grading", f"weights.{metric}", "unknown metric; expected credit, amount or profit")
+    if weights and abs(sum(weights.values()) - 1.0) > 1e-6:
+        r.problem("grading", "weights", f"the weights sum to {sum(weights.values()):g}; expected 1")
+    method = r.choice("grading", values, "method", d.method, GRADING_METHODS)
+    ratios = r.mapping("grading", values, "ratios", {} if custom else d.ratios, 0.0, False)
+    shares = r.mapping("grading", values, "pareto_shares", {} if custom else d.pareto_shares, 0.0, True)
+    thresholds = r.mapping("grading", values, "thresholds", {} if custom else d.thresholds, 0.0, False)
+    _check_tier_keys(r, tiers, "ratios", ratios, tiers.names, method == "ratio")
+    if ratios and abs(sum(ratios.values()) - 1.0) > 1e-6:
+        r.problem("grading", "ratios", f"the ratios sum to {sum(ratios.values()):g}; expected 1")
+    _check_tier_keys(r, tiers, "pareto_shares", shares, tiers.names[:-1], method == "pareto")
+    _check_increasing(r, "pareto_shares", [shares.get(t) for t in tiers.names[:-1]], up=True, cap=1.0)
+    _check_tier_keys(r, tiers, "thresholds", thresholds, tiers.names[:-1], method == "score")
+    _check_increasing(r, "thresholds", [thresholds.get(t) for t in tiers.names[:-1]], up=False, cap=100.0)
+    margin = r.number("grading", values, "default_margin", d.default_margin, -math.inf, False)
+    if not -1.0 <= margin <= 1.0:
+        r.problem("grading", "default_margin", f"found {margin:g}; expected a share between -1 and 1")
+    return GradingSettings(
+        as_of=_as_date(r.timestamp("grading", values, "as_of")),
+        window_months=int(r.number("grading", values, "window_months", 12, integer=True)),
+        weights=weights,
+        method=method,
+        ratios=ratios,
+        normalization=r.choice("grading", values, "normalization", d.normalization, NORMALIZATIONS),
+        default_margin=margin,
+        pareto_basis=r.choice("grading", values, "pareto_basis", d.pareto_basis, PARETO_BASES),
+        pareto_shares=shares,
+        thresholds=thresholds,
+    )
+
+
+def _as_date(ts: pd.Timestamp | None) -> pd.Timestamp | None:
+    return None if ts is None else ts.normalize()
+
+
+def _check_tier_keys(
+    r: _Reader,
+    tiers: TierSettings,
+    key: str,
+    mapping: dict[str, float],
+    needed: tuple[str, ...],
+    used: bool,
+) -> None:
+    for tier in mapping:
+        if tier not in needed:
+            r.problem("grading", f"{key}.{tier}", f"unexpected tier; expected one of {', '.join(needed)}")
+    if used:
+        for tier in needed:
+            if tier not in mapping:
+                r.problem("grading", f"{key}.{tier}", f"tier {tier} has no value; expected one per tier")
+
+
+def _check_increasing(r: _Reader, key: str, values: list[float | None], up: bool, cap: float) -> None:
+    present = [v for v in values if v is not None]
+    ordered = sorted(present) if up else sorted(present, reverse=True)
+    if present != ordered or len(set(present)) != len(present):
+        direction = "increasing" if up else "decreasing"
+        r.problem(
+            "grading",
+            key,
+            f"found {present}; expected strictly {direction} values, best tier first",
+        )
+    if any(v > cap for v in present):
+        r.problem("grading", key, f"found {present}; expected values <= {cap:g}")

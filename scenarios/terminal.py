@@ -1,0 +1,55 @@
+"""Rich renderables for the terminal (built here, printed by the command line only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+KPI_LABELS = {
+    "orders": "orders",
+    "on_time": "on time",
+    "late": "late",
+    "unscheduled": "unscheduled",
+    "total_tardiness_minutes": "tardiness (min)",
+    "weighted_tardiness": "weighted tardiness",
+}
+
+
+def kpi_table(summary: dict[str, Any], title: str = "KPIs per tier") -> Table:
+    table = Table(title=title)
+    table.add_column("tier")
+    for label in KPI_LABELS.values():
+        table.add_column(label, justify="right")
+    for tier, values in summary["kpis"].items():
+        table.add_row(
+            tier,
+            *(f"{values[k]:,.0f}" if isinstance(values[k], float) else f"{values[k]:,}" for k in KPI_LABELS),
+        )
+    return table
+
+
+def frame_table(frame: pd.DataFrame, title: str, max_rows: int = 30) -> Table:
+    """Any small DataFrame as a rich table (first rows only)."""
+    table = Table(title=title)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
+            frame[column]
+        )
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for values in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*(_cell(v) for v in values))
+    if len(frame) > max_rows:
+        table.caption = f"{len(frame) - max_rows} more rows not shown"
+    return table
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)

@@ -1,0 +1,287 @@
+"""Rules that span rows and tables: keys, references, dates, cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from scenarios.convert import row_labels
+from scenarios.errors import Problem
+from scenarios.schema import TABLES
+from scenarios.settings import Settings
+
+Tables = dict[str, pd.DataFrame]
+_MAX_LISTED = 20
+
+
+def cross_table_problems(tables: Tables, settings: Settings | None) -> list[Problem]:
+    """Every problem between rows and tables; ``tables`` hold typed columns."""
+    problems: list[Problem] = []
+    problems += _duplicate_keys(tables)
+    problems += _references(tables)
+    problems += _orders(tables, settings)
+    problems += _after_order_cycles(tables["orders"])
+    problems += _downtime(tables["downtime"])
+    problems += _bom_steps(tables)
+    problems += _customers(tables, settings)
+    problems += _complaints(tables, settings)
+    return problems
+
+
+def _problems(
+    name: str,
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    column: str,
+    message: str | pd.Series,
+    severity: str = "error",
+) -> list[Problem]:
+    """One problem per masked row (the first few, then a count)."""
+    rows = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+    if not len(rows):
+        return []
+    labels = row_labels(frame, TABLES[name])
+    out = [
+        Problem(
+            name,
+            labels.iloc[i],
+            column,
+            message if isinstance(message, str) else message.iloc[i],
+            severity,
+        )
+        for i in rows[:_MAX_LISTED]
+    ]
+    if len(rows) > _MAX_LISTED:
+        text = message if isinstance(message, str) else "the same problem"
+        out.append(Problem(name, f"{len(rows) - _MAX_LISTED} more rows", column, text, severity))
+    return out
+
+
+def _duplicate_keys(tables: Tables) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, table in TABLES.items():
+        frame = tables[name]
+        if not table.unique or frame.empty:
+            continue
+        keys = frame[list(table.key)]
+        dup = keys.duplicated(keep=False) & keys.notna().all(axis=1)
+        if not dup.any():
+            continue
+        first = (
+            pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+            .groupby([keys[c].astype(str) for c in table.key])
+            .transform("min")
+        )
+        message = (
+            "duplicate key (first in row "
+            + first.astype(str)
+            + "); expected each "
+            + "+".join(table.key)
+            + " once"
+        )
+        problems += _problems(
+            name, frame, dup, table.key[-1] if len(table.key) > 1 else table.key[0], message
+        )
+    return problems
+
+
+def _unknown(
+    name: str,
+    frame: pd.DataFrame,
+    column: str,
+    known: Iterable[object],
+    target: str,
+    severity: str = "error",
+    note: str = "",
+) -> list[Problem]:
+    values = frame[column]
+    mask = values.notna() & ~values.isin(pd.Index(known))
+    message = (
+        "unknown "
+        + column.replace("_id", "")
+        + " "
+        + values.astype(str)
+        + f"; expected a {column} from {target}{note}"
+    )
+    return _problems(name, frame, mask, column, message, severity)
+
+
+def _references(tables: Tables) -> list[Problem]:
+    orders, routings, machines = tables["orders"], tables["routings"], tables["machines"]
+    products = routings["product_id"].dropna().unique()
+    machine_ids = machines["machine_id"].dropna().unique()
+    materials = tables["materials"]["material_id"].dropna().unique()
+    problems = _unknown(
+        "orders",
+        orders,
+        "product_id",
+        products,
+        "routings (a product without routing cannot be made)",
+    )
+    problems += _unknown("orders", orders, "after_order", orders["order_id"].dropna().unique(), "orders")
+    problems += _unknown("routings", routings, "machine_id", machine_ids, "machines")
+    problems += _unknown("downtime", tables["downtime"], "machine_id", machine_ids, "machines")
+    problems += _unknown("bom", tables["bom"], "product_id", products, "routings")
+    problems += _unknown("bom", tables["bom"], "material_id", materials, "materials")
+    problems += _unknown("receipts", tables["receipts"], "material_id", materials, "materials")
+    if len(tables["customers"]):
+        problems += _unknown(
+            "orders",
+            orders,
+            "customer_id",
+            tables["customers"]["customer_id"].dropna().unique(),
+            "customers",
+            "warning",
+            "; its tier comes from grading, else the lowest tier",
+        )
+    return problems
+
+
+def _orders(tables: Tables, settings: Settings | None) -> list[Problem]:
+    orders = tables["orders"]
+    problems = _problems(
+        "orders",
+        orders,
+        orders["due"] < orders["release"],
+        "due",
+        "due "
+        + orders["due"].astype(str)
+        + " is before release "
+        + orders["release"].astype(str)
+        + "; expected due >= release",
+    )
+    problems += _problems(
+        "orders",
+        orders,
+        orders["after_order"] == orders["order_id"],
+        "after_order",
+        "the order names itself; expected another order that must finish first",
+    )
+    if settings is not None:
+        late = orders["release"] >= settings.plan.end
+        problems += _problems(
+            "orders",
+            orders,
+            late,
+            "release",
+            f"release is at or after the horizon end {settings.plan.end}; the order cannot be scheduled",
+            "warning",
+        )
+    return problems
+
+
+def _after_order_cycles(orders: pd.DataFrame) -> list[Problem]:
+    links = orders.dropna(subset=["order_id", "after_order"])
+    links = links[links["after_order"] != links["order_id"]]
+    graph = nx.DiGraph(zip(links["after_order"], links["order_id"], strict=True))
+    problems = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        cycle = [u for u, _ in nx.find_cycle(graph.subgraph(component), source=min(component))]
+        first = cycle.index(min(cycle))
+        cycle = cycle[first:] + cycle[:first]
+        chain = " -> ".join([*cycle, cycle[0]])
+        problems.append(
+            Problem(
+                "orders",
+                f"order_id={min(component)}",
+                "after_order",
+                f"after_order chain is cyclic: {chain} (each must finish before the next starts); "
+                "expected an acyclic chain",
+            )
+        )
+    return problems
+
+
+def _downtime(downtime: pd.DataFrame) -> list[Problem]:
+    message = (
+        "end "
+        + downtime["end"].astype(str)
+        + " is not after start "
+        + downtime["start"].astype(str)
+        + "; expected end > start"
+    )
+    return _problems("downtime", downtime, downtime["end"] <= downtime["start"], "end", message)
+
+
+def _bom_steps(tables: Tables) -> list[Problem]:
+    bom, routings = tables["bom"], tables["routings"]
+    if bom.empty:
+        return []
+    steps = set(zip(routings["product_id"], routings["step"], strict=True))
+    known_product = bom["product_id"].isin(routings["product_id"])
+    has_step = pd.Series(
+        [(p, s) in steps for p, s in zip(bom["product_id"], bom["step"], strict=True)],
+        index=bom.index,
+        dtype=bool,
+    )
+    mask = known_product & bom["step"].notna() & ~has_step
+    message = (
+        "step "
+        + bom["step"].astype(str)
+        + " is not a step of product "
+        + bom["product_id"].astype(str)
+        + "'s routing; expected one of its steps"
+    )
+    return _problems("bom", bom, mask, "step", message)
+
+
+def _customers(tables: Tables, settings: Settings | None) -> list[Problem]:
+    customers = tables["customers"]
+    if settings is None or customers.empty:
+        return []
+    names = settings.tiers.names
+    mask = customers["manual_tier"].notna() & ~customers["manual_tier"].isin(list(names))
+    message = "unknown tier " + customers["manual_tier"].astype(str) + f"; expected one of {', '.join(names)}"
+    problems = _problems("customers", customers, mask, "manual_tier", message)
+    no_reason = customers["manual_tier"].notna() & customers["manual_reason"].isna()
+    problems += _problems(
+        "customers",
+        customers,
+        no_reason,
+        "manual_reason",
+        "manual tier without a reason; the report will say 'no reason given'",
+        "warning",
+    )
+    return problems
+
+
+def _complaints(tables: Tables, settings: Settings | None) -> list[Problem]:
+    complaints = tables["complaints"]
+    if complaints.empty:
+        return []
+    known = pd.concat(
+        [tables[t]["customer_id"] for t in ("customers", "orders", "sales_history", "payments")]
+    )
+    problems = _unknown(
+        "complaints",
+        complaints,
+        "customer_id",
+        known.dropna().unique(),
+        "customers, orders, sales_history or payments",
+    )
+    early = complaints["closed_at"] < complaints["opened_at"]
+    message = (
+        "closed_at "
+        + complaints["closed_at"].astype(str)
+        + " is before opened_at "
+        + complaints["opened_at"].astype(str)
+        + "; expected closed_at >= opened_at"
+    )
+    problems += _problems("complaints", complaints, early, "closed_at", message)
+    if settings is not None:
+        for tier in settings.tiers.names:
+            if tier not in settings.tiers.complaint_sla_days:
+                problems.append(
+                    Problem(
+                        "scenario.toml",
+                        "[tiers]",
+                        f"complaint_sla_days.{tier}",
+                        f"tier {tier} has no complaint deadline; expected {tier} = <days>",
+                    )
+                )
+    return problems

@@ -1,0 +1,101 @@
+"""The synthetic plant: deterministic, realistic in the ways the scheduler and grading need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scenarios.generate import PlantSpec, generate, write_generated
+from scenarios.model import check_scenario
+
+
+@pytest.fixture(scope="module")
+def plant() -> dict[str, pd.DataFrame]:
+    return generate(PlantSpec(orders=300, seed=5))[1]
+
+
+def test_same_seed_same_scenario() -> None:
+    a, b = generate(PlantSpec(orders=60, seed=3))[1], generate(PlantSpec(orders=60, seed=3))[1]
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    c = generate(PlantSpec(orders=60, seed=4))[1]
+    assert not a["orders"].equals(c["orders"])
+
+
+@pytest.mark.parametrize("orders", [20, 20_000])
+def test_generated_scenarios_validate_clean(tmp_path: Path, orders: int) -> None:
+    folder = write_generated(tmp_path / "plant", PlantSpec(orders=orders, seed=1))
+    scenario, problems = check_scenario(folder)
+    assert problems == []
+    assert scenario is not None and len(scenario["orders"]) == orders
+
+
+def test_csv_format_validates_clean(tmp_path: Path) -> None:
+    folder = write_generated(tmp_path / "plant", PlantSpec(orders=40, seed=2), fmt="csv")
+    assert (folder / "orders.csv").is_file()
+    assert check_scenario(folder)[1] == []
+
+
+def test_revenue_is_pareto_skewed(plant: dict[str, pd.DataFrame]) -> None:
+    revenue = plant["sales_history"].groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    top_fifth = revenue.head(max(1, len(revenue) // 5)).sum() / revenue.sum()
+    assert top_fifth > 0.5
+
+
+def test_payment_behaviour_varies(plant: dict[str, pd.DataFrame]) -> None:
+    p = plant["payments"]
+    days_late = (p["paid_date"].fillna(pd.Timestamp("2026-11-30")) - p["due_date"]).dt.days.clip(lower=0)
+    share_late = (days_late > 0).groupby(p["customer_id"]).mean()
+    assert share_late.min() < 0.2 and share_late.max() > 0.7  # punctual and chronic late payers
+    assert p["paid_date"].isna().any()  # some invoices are unpaid
+
+
+def test_new_customers_and_overrides(plant: dict[str, pd.DataFrame]) -> None:
+    customers = plant["customers"]
+    with_history = set(plant["sales_history"]["customer_id"])
+    new = customers[~customers["customer_id"].isin(with_history)]
+    assert len(new) and new["prospect_score"].notna().all()
+    assert customers["manual_tier"].notna().any()
+    assert customers.loc[customers["manual_tier"].notna(), "manual_reason"].notna().all()
+
+
+def test_history_covers_a_year(plant: dict[str, pd.DataFrame]) -> None:
+    dates = plant["sales_history"]["order_date"]
+    assert (dates.max() - dates.min()).days >= 365
+
+
+def test_routings_have_alternatives_setups_and_3_to_8_steps(plant: dict[str, pd.DataFrame]) -> None:
+    r = plant["routings"]
+    steps = r.groupby("product_id")["step"].nunique()
+    assert steps.min() >= 3 and steps.max() <= 8 and steps.max() >= 6
+    alternatives = r.groupby(["product_id", "step"])["minutes_per_unit"].agg(["size", "min", "max"])
+    multi = alternatives[alternatives["size"] > 1]
+    assert len(multi) and (multi["max"] > multi["min"]).all()  # different speeds
+    assert (r["setup_minutes"] > 0).any()
+
+
+def test_some_material_is_scarce(plant: dict[str, pd.DataFrame]) -> None:
+    need = plant["orders"].merge(plant["bom"], on="product_id")
+    demand = (need["quantity"] * need["quantity_per_unit"]).groupby(need["material_id"]).sum()
+    supply = (
+        plant["materials"]
+        .set_index("material_id")["on_hand"]
+        .add(plant["receipts"].groupby("material_id")["quantity"].sum(), fill_value=0)
+    )
+    assert (supply.reindex(demand.index, fill_value=0) < demand).any()
+    assert len(plant["receipts"]) > 0
+
+
+def test_downtime_and_complaints(plant: dict[str, pd.DataFrame]) -> None:
+    assert len(plant["downtime"]) >= len(plant["machines"])
+    complaints = plant["complaints"]
+    assert complaints["closed_at"].isna().any() and complaints["closed_at"].notna().any()
+
+
+def test_due_dates_compete(plant: dict[str, pd.DataFrame]) -> None:
+    """Orders share machines inside the same due-date window."""
+    o = plant["orders"]
+    lead = (o["due"] - o["release"]).dt.total_seconds() / 3600
+    assert lead.median() < 14 * 24 * 0.6
