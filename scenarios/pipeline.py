@@ -1,0 +1,209 @@
+"""The one place where grading and scheduling meet: scenario in, plan folder out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grading import GradingConfig, grade
+from scenarios.errors import InputError, NoFeasiblePlanError
+from scenarios.freeze import Frozen, frozen_problems
+from scenarios.io import read_plan_table, write_folder, write_table
+from scenarios.model import Scenario
+from scheduler.check import CheckContext, Violation, check_plan
+from scheduler.plan import PlanTables, plan_tables
+from scheduler.problem import ProblemData, build_problem
+from scheduler.report import plan_report
+from scheduler.result import ProgressEvent, Result
+from scheduler.solve import SolveOptions, solve
+
+
+def grading_config(scenario: Scenario) -> GradingConfig:
+    g = scenario.settings.grading
+    return GradingConfig(
+        as_of=scenario.settings.as_of,
+        tier_names=scenario.settings.tiers.names,
+        window_months=g.window_months,
+        weights=g.weights,
+        method=g.method,
+        ratios=g.ratios,
+        normalization=g.normalization,
+        default_margin=g.default_margin,
+        pareto_basis=g.pareto_basis,
+        pareto_shares=g.pareto_shares,
+        thresholds=g.thresholds,
+    )
+
+
+def grade_scenario(scenario: Scenario) -> pd.DataFrame:
+    """The tiers of every customer the scenario knows (grading plus manual overrides)."""
+    also = pd.concat([scenario["orders"]["customer_id"], scenario["complaints"]["customer_id"]])
+    return grade(
+        scenario["customers"],
+        scenario["sales_history"],
+        scenario["payments"],
+        grading_config(scenario),
+        also,
+    )
+
+
+def build_scenario_problem(
+    scenario: Scenario, tiers: pd.DataFrame, frozen: Frozen | None = None
+) -> ProblemData:
+    settings = scenario.settings
+    tier_of = dict(zip(tiers["customer_id"], tiers["tier"], strict=True))
+    if frozen is not None:
+        problems = frozen_problems(scenario, frozen)
+        if problems:
+            raise InputError(problems)
+    return build_problem(
+        scenario.tables,
+        tier_of,
+        settings.tiers.names,
+        settings.tiers.weights,
+        settings.plan.start,
+        settings.plan.horizon_minutes,
+        frozen.operations if frozen else None,
+        frozen.until if frozen else None,
+    )
+
+
+def solve_options(scenario: Scenario, **overrides: Any) -> SolveOptions:
+    """The scenario's [solve] settings, with command-line values (not None) on top."""
+    s = scenario.settings.solve
+    values: dict[str, Any] = {
+        "objective": s.objective,
+        "time_limit_s": s.time_limit_s,
+        "workers": s.workers,
+        "seed": s.seed,
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return SolveOptions(**values)
+
+
+def check_context(scenario: Scenario, tiers: pd.DataFrame) -> CheckContext:
+    s = scenario.settings
+    return CheckContext(
+        scenario.tables,
+        tiers[["customer_id", "tier"]],
+        s.plan.start,
+        s.plan.horizon_minutes,
+        s.tiers.names,
+        s.tiers.weights,
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked plan, ready to be written."""
+
+    scenario: Scenario
+    tiers: pd.DataFrame
+    result: Result
+    tables: PlanTables
+    report_html: str
+
+
+def make_plan(
+    scenario: Scenario,
+    options: SolveOptions,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    frozen: Frozen | None = None,
+) -> Plan:
+    """Grade, schedule, check. Raise :class:`NoFeasiblePlanError` when no checked plan exists."""
+    tiers = grade_scenario(scenario)
+    problem = build_scenario_problem(scenario, tiers, frozen)
+    result = solve(problem, options, on_progress)
+    moved = [
+        k
+        for k, (m, at) in problem.fixed.items()
+        if result.schedule.machine[k] != m or result.schedule.start[k] != at
+    ]
+    if moved:
+        raise NoFeasiblePlanError(
+            [
+                f"{len(moved)} frozen operations cannot be kept within the limits, e.g. order "
+                f"{problem.orders[problem.operations[moved[0]].order].id} step "
+                f"{problem.operations[moved[0]].step}"
+            ]
+        )
+    due = scenario["orders"].set_index("order_id")["due"]
+    tables = plan_tables(problem, result, due)
+    tables.summary["scenario"] = scenario.name
+    violations = check_plan(
+        check_context(scenario, tiers),
+        tables.schedule,
+        tables.orders,
+        tables.materials,
+        tables.summary,
+    )
+    if violations:
+        raise NoFeasiblePlanError(
+            [
+                "the plan failed the independent check (a bug; please report it):",
+                *map(str, violations),
+            ]
+        )
+    if problem.orders and not any(result.schedule.is_scheduled(i) for i in range(len(problem.orders))):
+        reasons = tables.orders.dropna(subset=["reason"]).head(20)
+        raise NoFeasiblePlanError(
+            [
+                "no order can be scheduled within the limits:",
+                *(f"{r.order_id}: {r.reason}" for r in reasons.itertuples()),
+            ]
+        )
+    machines = list(scenario["machines"]["machine_id"])
+    report = plan_report(
+        f"tierplan: {scenario.name}",
+        tables,
+        scenario["downtime"],
+        machines,
+        scenario.settings.tiers.names,
+    )
+    return Plan(scenario, tiers, result, tables, report)
+
+
+def write_plan(plan: Plan, out: Path, force: bool = False) -> Path:
+    """Write the plan folder whole, or not at all."""
+    t = plan.tables
+    return write_folder(
+        Path(out),
+        {
+            "schedule.parquet": lambda p: write_table(t.schedule, p),
+            "orders.parquet": lambda p: write_table(t.orders, p),
+            "materials.parquet": lambda p: write_table(t.materials, p),
+            "tiers.parquet": lambda p: write_table(plan.tiers, p),
+            "summary.json": lambda p: p.write_text(
+                json.dumps(t.summary, indent=2, default=str), encoding="utf-8"
+            ),
+            "report.html": lambda p: p.write_text(plan.report_html, encoding="utf-8"),
+        },
+        force,
+    )
+
+
+def check_plan_folder(scenario: Scenario, folder: Path) -> list[Violation]:
+    """Re-check a written plan against its scenario, with the tiers it was made with."""
+    folder = Path(folder)
+    missing = [
+        n
+        for n in ("schedule.parquet", "orders.parquet", "materials.parquet", "summary.json")
+        if not (folder / n).is_file()
+    ]
+    if missing:
+        return [Violation(str(folder), "", f"not a plan folder: missing {', '.join(missing)}")]
+    tiers_path = folder / "tiers.parquet"
+    tiers = read_plan_table(folder, "tiers") if tiers_path.is_file() else grade_scenario(scenario)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return check_plan(
+        check_context(scenario, tiers),
+        read_plan_table(folder, "schedule"),
+        read_plan_table(folder, "orders"),
+        read_plan_table(folder, "materials"),
+        summary,
+    )

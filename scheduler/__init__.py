@@ -1,0 +1,1 @@
+"""Production scheduling: problem model, dispatch rules, CP-SAT adapter, checker."""

@@ -1,0 +1,449 @@
+"""The independent plan checker: feasibility and every KPI, recomputed from the tables alone.
+
+Nothing here uses the solver, the problem model or the dispatch code: the checker reads
+the scenario's tables and the plan's tables and recomputes everything with plain pandas,
+so a mistake in the model cannot hide in the check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MINUTE = pd.Timedelta(minutes=1)
+_MAX_PER_RULE = 25
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.key}]: {self.message}" if self.key else f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checker needs besides the plan: the scenario's tables and settings, and the tiers."""
+
+    tables: dict[str, pd.DataFrame]
+    tiers: pd.DataFrame  # customer_id, tier
+    start: pd.Timestamp
+    horizon_minutes: int
+    tier_names: tuple[str, ...]
+    tier_weights: dict[str, float]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.start + self.horizon_minutes * MINUTE
+
+
+class _Found:
+    def __init__(self) -> None:
+        self.items: list[Violation] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, file: str, key: str, message: str, rule: str) -> None:
+        self.counts[rule] = self.counts.get(rule, 0) + 1
+        if self.counts[rule] <= _MAX_PER_RULE:
+            self.items.append(Violation(file, key, message))
+
+    def result(self) -> list[Violation]:
+        more = [
+            Violation("plan", "", f"{n - _MAX_PER_RULE} more of: {rule}")
+            for rule, n in self.counts.items()
+            if n > _MAX_PER_RULE
+        ]
+        return self.items + more
+
+
+PLAN_COLUMNS = {
+    "schedule": ("order_id", "step", "machine_id", "start", "end"),
+    "orders": (
+        "order_id",
+        "customer_id",
+        "tier",
+        "weight",
+        "due",
+        "completion",
+        "tardiness_minutes",
+        "status",
+        "reason",
+    ),
+    "materials": ("material_id", "order_id", "quantity", "time"),
+}
+
+
+def check_plan(
+    ctx: CheckContext,
+    schedule: pd.DataFrame,
+    orders: pd.DataFrame,
+    materials: pd.DataFrame,
+    summary: dict[str, Any] | None,
+) -> list[Violation]:
+    """Every violation of the plan against its scenario; empty when the plan holds."""
+    found = _Found()
+    for name, frame in (("schedule", schedule), ("orders", orders), ("materials", materials)):
+        missing = [c for c in PLAN_COLUMNS[name] if c not in frame.columns]
+        if missing:
+            found.add(f"{name}.parquet", "", f"missing columns {', '.join(missing)}", "columns")
+    if found.items:
+        return found.result()
+    ops = _check_operations(ctx, schedule, found)
+    expected = _check_orders(ctx, ops, orders, found)
+    _check_machines(ctx, ops, found)
+    _check_materials(ctx, ops, expected, materials, found)
+    if summary is not None:
+        _check_summary(ctx, expected, summary, found)
+    return found.result()
+
+
+def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, found: _Found) -> pd.DataFrame:
+    """Each row: a known order, a step of its routing, an allowed machine, the right duration."""
+    orders = ctx.tables["orders"].set_index("order_id")
+    routings = ctx.tables["routings"]
+    ops = schedule.copy()
+    ops["start"] = pd.to_datetime(ops["start"])
+    ops["end"] = pd.to_datetime(ops["end"])
+    known = ops["order_id"].isin(orders.index)
+    for oid in ops.loc[~known, "order_id"]:
+        found.add("schedule.parquet", f"order_id={oid}", "unknown order", "unknown order")
+    ops = ops[known].copy()
+    ops["product_id"] = ops["order_id"].map(orders["product_id"])
+    ops["quantity"] = ops["order_id"].map(orders["quantity"]).astype("int64")
+    ops = ops.merge(
+        routings[["product_id", "step", "machine_id", "minutes_per_unit", "setup_minutes"]],
+        on=["product_id", "step", "machine_id"],
+        how="left",
+        indicator=True,
+    )
+    for r in ops[ops["_merge"] != "both"].itertuples():
+        found.add(
+            "schedule.parquet",
+            f"order_id={r.order_id}, step={r.step}",
+            f"machine {r.machine_id} is not an alternative of step {r.step} of product {r.product_id}",
+            "machine not allowed",
+        )
+    dup = ops.duplicated(["order_id", "step"], keep="first")
+    for r in ops[dup].itertuples():
+        found.add(
+            "schedule.parquet",
+            f"order_id={r.order_id}, step={r.step}",
+            "step scheduled twice",
+            "duplicate",
+        )
+    ops = ops[(ops["_merge"] == "both") & ~dup].drop(columns="_merge")
+    expected = [
+        int(s) + math.ceil(q * m)
+        for q, m, s in zip(ops["quantity"], ops["minutes_per_unit"], ops["setup_minutes"], strict=True)
+    ]
+    ops["duration"] = np.asarray(expected, dtype="int64")
+    actual = (ops["end"] - ops["start"]) / MINUTE
+    for r, a in zip(
+        ops[actual != ops["duration"]].itertuples(), actual[actual != ops["duration"]], strict=True
+    ):
+        found.add(
+            "schedule.parquet",
+            f"order_id={r.order_id}, step={r.step}",
+            f"lasts {a:g} min on {r.machine_id}; expected setup + ceil(quantity x minutes_per_unit) = "
+            f"{r.duration} min",
+            "wrong duration",
+        )
+    for column in ("start", "end"):
+        offset = (ops[column] - ctx.start) / MINUTE
+        for r in ops[offset % 1 != 0].itertuples():
+            found.add(
+                "schedule.parquet",
+                f"order_id={r.order_id}, step={r.step}",
+                f"{column} {getattr(r, column)} is not a whole minute from the plan start",
+                "whole minutes",
+            )
+    outside = (ops["start"] < ctx.start) | (ops["end"] > ctx.end)
+    for r in ops[outside].itertuples():
+        found.add(
+            "schedule.parquet",
+            f"order_id={r.order_id}, step={r.step}",
+            f"runs {r.start} to {r.end}, outside the horizon {ctx.start} to {ctx.end}",
+            "horizon",
+        )
+    return ops
+
+
+def _check_orders(
+    ctx: CheckContext, ops: pd.DataFrame, plan_orders: pd.DataFrame, found: _Found
+) -> pd.DataFrame:
+    """Completeness, step order, release, after_order; and each order's row recomputed."""
+    orders = ctx.tables["orders"].copy()
+    routings = ctx.tables["routings"]
+    steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s}))
+    by_order = {oid: g.sort_values("step") for oid, g in ops.groupby("order_id")}
+    completion: dict[str, pd.Timestamp] = {}
+    first_start: dict[str, pd.Timestamp] = {}
+    for r in orders.itertuples(index=False):
+        g = by_order.get(r.order_id)
+        if g is None:
+            continue
+        key = f"order_id={r.order_id}"
+        steps = [int(x) for x in g["step"]]
+        if steps != steps_of[r.product_id]:
+            found.add(
+                "schedule.parquet",
+                key,
+                f"has steps {steps}; expected all of {steps_of[r.product_id]}",
+                "incomplete order",
+            )
+        starts, ends = g["start"].to_numpy(), g["end"].to_numpy()
+        for a in np.flatnonzero(starts[1:] < ends[:-1]):
+            found.add(
+                "schedule.parquet",
+                key,
+                f"step {g['step'].iloc[a + 1]} starts before step {g['step'].iloc[a]} ends",
+                "step order",
+            )
+        if g["start"].iloc[0] < r.release:
+            found.add(
+                "schedule.parquet",
+                key,
+                f"starts {g['start'].iloc[0]} before its release {r.release}",
+                "release",
+            )
+        completion[r.order_id] = g["end"].max()
+        first_start[r.order_id] = g["start"].min()
+    for r in orders.dropna(subset=["after_order"]).itertuples(index=False):
+        if r.order_id not in first_start:
+            continue
+        before = completion.get(r.after_order)
+        if before is None:
+            found.add(
+                "schedule.parquet",
+                f"order_id={r.order_id}",
+                f"scheduled although order {r.after_order} (after_order) is not",
+                "after_order",
+            )
+        elif first_start[r.order_id] < before:
+            found.add(
+                "schedule.parquet",
+                f"order_id={r.order_id}",
+                f"starts {first_start[r.order_id]} before order {r.after_order} finishes {before}",
+                "after_order",
+            )
+
+    tier_of = dict(zip(ctx.tiers["customer_id"], ctx.tiers["tier"], strict=True)) if len(ctx.tiers) else {}
+    orders["tier"] = orders["customer_id"].map(lambda c: tier_of.get(c, ctx.tier_names[-1]))
+    orders["weight"] = orders["tier"].map(ctx.tier_weights).astype(float) * orders["weight"].astype(float)
+    orders["completion"] = orders["order_id"].map(completion).astype("datetime64[us]")
+    orders["status"] = np.where(orders["completion"].notna(), "scheduled", "unscheduled")
+    late = (orders["completion"] - orders["due"]) / MINUTE
+    orders["tardiness_minutes"] = np.ceil(late.fillna(0).clip(lower=0)).astype("int64")
+    _compare_orders(orders, plan_orders, found)
+    return orders
+
+
+def _compare_orders(expected: pd.DataFrame, plan: pd.DataFrame, found: _Found) -> None:
+    counts = plan["order_id"].value_counts()
+    for oid in counts[counts > 1].index:
+        found.add("orders.parquet", f"order_id={oid}", "listed more than once", "orders rows")
+    missing = set(expected["order_id"]) - set(plan["order_id"])
+    for oid in sorted(missing):
+        found.add(
+            "orders.parquet",
+            f"order_id={oid}",
+            "missing; expected one row per order",
+            "orders rows",
+        )
+    for oid in sorted(set(plan["order_id"]) - set(expected["order_id"])):
+        found.add("orders.parquet", f"order_id={oid}", "not an order of the scenario", "orders rows")
+    merged = expected.merge(plan.drop_duplicates("order_id"), on="order_id", suffixes=("", "_plan"))
+    for column in ("customer_id", "tier", "status"):
+        bad = merged[merged[column].astype(str) != merged[f"{column}_plan"].astype(str)]
+        for r in bad.itertuples():
+            found.add(
+                "orders.parquet",
+                f"order_id={r.order_id}",
+                f"{column} is {getattr(r, column + '_plan')!r}; expected {getattr(r, column)!r}",
+                column,
+            )
+    bad = merged[~np.isclose(merged["weight"], merged["weight_plan"].astype(float), rtol=1e-9)]
+    for r in bad.itertuples():
+        found.add(
+            "orders.parquet",
+            f"order_id={r.order_id}",
+            f"weight is {r.weight_plan}; expected tier weight x order weight = {r.weight}",
+            "weight",
+        )
+    for column in ("due", "completion"):
+        a, b = merged[column], pd.to_datetime(merged[f"{column}_plan"])
+        bad = merged[~((a == b) | (a.isna() & b.isna()))]
+        for r in bad.itertuples():
+            found.add(
+                "orders.parquet",
+                f"order_id={r.order_id}",
+                f"{column} is {getattr(r, column + '_plan')}; expected {getattr(r, column)}",
+                column,
+            )
+    bad = merged[merged["tardiness_minutes"] != merged["tardiness_minutes_plan"].astype("int64")]
+    for r in bad.itertuples():
+        found.add(
+            "orders.parquet",
+            f"order_id={r.order_id}",
+            f"tardiness_minutes is {r.tardiness_minutes_plan}; expected {r.tardiness_minutes}",
+            "tardiness",
+        )
+    needs_reason = (merged["status"] == "unscheduled") | (merged["tardiness_minutes"] > 0)
+    no_reason = needs_reason & (merged["reason"].isna() | (merged["reason"].astype(str).str.strip() == ""))
+    for r in merged[no_reason].itertuples():
+        found.add(
+            "orders.parquet",
+            f"order_id={r.order_id}",
+            "late or unscheduled without a reason",
+            "reason",
+        )
+
+
+def _check_machines(ctx: CheckContext, ops: pd.DataFrame, found: _Found) -> None:
+    """One operation at a time per machine, none during its downtime."""
+    downtime = ctx.tables["downtime"]
+    for machine, g in ops.sort_values(["start", "end"]).groupby("machine_id"):
+        running_end = None
+        running_key = ""
+        for r in g.itertuples():
+            if r.end <= r.start:
+                continue
+            if running_end is not None and r.start < running_end:
+                found.add(
+                    "schedule.parquet",
+                    f"machine_id={machine}",
+                    f"order {r.order_id} step {r.step} starts {r.start} while {running_key} runs until "
+                    f"{running_end}",
+                    "machine overlap",
+                )
+            if running_end is None or r.end > running_end:
+                running_end, running_key = r.end, f"order {r.order_id} step {r.step}"
+        for d in downtime[downtime["machine_id"] == machine].itertuples():
+            hit = g[(g["start"] < d.end) & (g["end"] > d.start) & (g["end"] > g["start"])]
+            for r in hit.itertuples():
+                found.add(
+                    "schedule.parquet",
+                    f"machine_id={machine}",
+                    f"order {r.order_id} step {r.step} runs {r.start} to {r.end} during downtime "
+                    f"{d.start} to {d.end}",
+                    "downtime",
+                )
+
+
+def _check_materials(
+    ctx: CheckContext, ops: pd.DataFrame, orders: pd.DataFrame, plan: pd.DataFrame, found: _Found
+) -> None:
+    """Consumption as the BOM says, at the step's start; stock never below zero."""
+    bom = ctx.tables["bom"]
+    first_step = ctx.tables["routings"].groupby("product_id")["step"].min()
+    scheduled = orders[orders["status"] == "scheduled"][["order_id", "product_id", "quantity"]]
+    lines = scheduled.merge(bom, on="product_id")
+    if len(lines):
+        lines["step"] = lines["step"].fillna(lines["product_id"].map(first_step)).astype("int64")
+        lines = lines.merge(ops[["order_id", "step", "start"]], on=["order_id", "step"], how="left")
+        lines["need"] = lines["quantity"].astype(float) * lines["quantity_per_unit"].astype(float)
+    expected = (
+        sorted((r.material_id, r.order_id, round(r.need, 6), r.start) for r in lines.itertuples())
+        if len(lines)
+        else []
+    )
+    given = sorted(
+        (r.material_id, r.order_id, round(float(r.quantity), 6), pd.Timestamp(r.time))
+        for r in plan.itertuples()
+    )
+    if expected != given:
+        extra = sorted(set(given) - set(expected))
+        missing = sorted(set(expected) - set(given))
+        for m, o, q, t in missing:
+            found.add(
+                "materials.parquet",
+                f"order_id={o}",
+                f"expected consumption of {q:g} {m} at {t}",
+                "consumption",
+            )
+        for m, o, q, t in extra:
+            found.add(
+                "materials.parquet",
+                f"order_id={o}",
+                f"consumes {q:g} {m} at {t}; not what the BOM and schedule say",
+                "consumption",
+            )
+    stock = ctx.tables["materials"].set_index("material_id")["on_hand"].astype(float).to_dict()
+    events: dict[str, list[tuple[pd.Timestamp, int, float]]] = {m: [] for m in stock}
+    for r in ctx.tables["receipts"].itertuples():
+        events.setdefault(r.material_id, []).append((r.arrival, 0, float(r.quantity)))
+    for m, _, q, t in expected:
+        if pd.notna(t):
+            events.setdefault(m, []).append((t, 1, -q))
+    for material, items in events.items():
+        level = stock.get(material, 0.0)
+        tolerance = 1e-6 * max(1.0, level + sum(q for _, _, q in items if q > 0))
+        first_below, lowest, lowest_at = None, 0.0, None
+        for t, _, q in sorted(items, key=lambda e: (e[0], e[1])):
+            level += q
+            if level < -tolerance:
+                first_below = first_below or t
+                if level < lowest:
+                    lowest, lowest_at = level, t
+        if first_below is not None:
+            found.add(
+                "materials.parquet",
+                f"material_id={material}",
+                f"stock falls below 0 at {first_below}, lowest {lowest:g} at {lowest_at}; "
+                "expected never below 0",
+                "negative stock",
+            )
+
+
+def _check_summary(ctx: CheckContext, orders: pd.DataFrame, summary: dict[str, Any], found: _Found) -> None:
+    """The KPIs per tier and the objective value, recomputed."""
+    for tier in ctx.tier_names:
+        rows = orders[orders["tier"] == tier]
+        scheduled = rows["status"] == "scheduled"
+        late = scheduled & (rows["tardiness_minutes"] > 0)
+        expected = {
+            "orders": len(rows),
+            "on_time": int((scheduled & ~late).sum()),
+            "late": int(late.sum()),
+            "unscheduled": int((~scheduled).sum()),
+            "total_tardiness_minutes": int(rows["tardiness_minutes"].sum()),
+            "weighted_tardiness": float((rows["weight"] * rows["tardiness_minutes"]).sum()),
+        }
+        given = summary.get("kpis", {}).get(tier, {})
+        for key, wanted in expected.items():
+            if key not in given or not math.isclose(float(given[key]), wanted, rel_tol=1e-9, abs_tol=1e-6):
+                found.add(
+                    "summary.json",
+                    f"kpis.{tier}",
+                    f"{key} is {given.get(key)}; expected {wanted}",
+                    "kpis",
+                )
+    objective = summary.get("objective")
+    value = summary.get("objective_value")
+    due_minute = np.floor((orders["due"] - ctx.start) / MINUTE)
+    horizon = ctx.horizon_minutes
+    penalty = orders["weight"] * ((horizon - due_minute).clip(lower=0) + horizon)
+    cost = float(
+        np.where(
+            orders["status"] == "scheduled", orders["weight"] * orders["tardiness_minutes"], penalty
+        ).sum()
+    )
+    ends = orders["completion"].dropna()
+    span = float((ends.max() - ctx.start) / MINUTE) if len(ends) else 0.0
+    expected_value = {"weighted_tardiness": cost, "lexicographic": cost, "makespan": span}.get(str(objective))
+    if expected_value is None:
+        found.add("summary.json", "objective", f"unknown objective {objective!r}", "objective")
+    elif value is None or not math.isclose(float(value), expected_value, rel_tol=1e-9, abs_tol=1e-6):
+        found.add(
+            "summary.json",
+            "objective_value",
+            f"is {value}; expected {expected_value:g} for {objective}",
+            "objective",
+        )

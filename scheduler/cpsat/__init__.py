@@ -1,0 +1,1 @@
+"""The CP-SAT adapter: the only place that imports OR-Tools."""

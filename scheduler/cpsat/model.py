@@ -1,0 +1,191 @@
+"""The CP-SAT model of a problem, solved in rounds (one objective per round)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.cpsat import constraints, objective
+from scheduler.cpsat.variables import Variables, create_variables
+from scheduler.problem import ProblemData
+from scheduler.schedule import Schedule
+
+CONSTRAINT_FAMILIES = (
+    constraints.add_one_mode_per_operation,
+    constraints.add_step_order,
+    constraints.add_after_order,
+    constraints.add_machine_capacity,
+    constraints.add_materials,
+    constraints.add_tardiness,
+)
+Progress = Callable[[float, float, float], None]  # objective, bound, seconds into the round
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_s: float = 60.0
+    workers: int = 0
+    seed: int = 0
+    log: bool = False
+
+    @property
+    def deterministic(self) -> bool:
+        """One worker: limits in deterministic time, so the same input gives the same plan."""
+        return self.workers == 1
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    name: str
+    status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    schedule: Schedule | None
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, scale: int, on_progress: Progress | None) -> None:
+        super().__init__()
+        self.scale = scale
+        self.on_progress = on_progress
+        self.last_objective = float("nan")
+
+    def on_solution_callback(self) -> None:
+        self.last_objective = self.objective_value / self.scale
+        if self.on_progress:
+            self.on_progress(self.last_objective, self.best_objective_bound / self.scale, self.wall_time)
+
+
+class CpSatModel:
+    """Builds the model once; each round minimises one expression, later rounds keep earlier values."""
+
+    def __init__(self, problem: ProblemData) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.vars: Variables = create_variables(self.model, problem)
+        for add in CONSTRAINT_FAMILIES:
+            add(self.model, problem, self.vars)
+        self.scale = objective.weight_scale(problem)
+        self._makespan: cp_model.IntVar | None = None
+
+    def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:
+        """The expression to minimise in a round and the factor it is scaled by."""
+        p, v = self.problem, self.vars
+        if name == "cost":
+            return objective.tier_cost(p, v, self.scale), self.scale
+        if name.startswith("tier:"):
+            return objective.tier_cost(p, v, self.scale, int(name[5:])), self.scale
+        if name == "unscheduled":
+            return objective.unscheduled_weight(p, v, self.scale), self.scale
+        if name == "makespan":
+            if self._makespan is None:
+                self._makespan = objective.makespan(self.model, p, v)
+            return self._makespan, 1
+        if name == "compact":
+            return objective.sum_completion(p, v), 1
+        raise ValueError(f"unknown round {name!r}")
+
+    def value_of(self, name: str, schedule: Schedule) -> int:
+        """The integer value the round's expression has for ``schedule``."""
+        p, s = self.problem, self.scale
+        if name in ("cost",) or name.startswith("tier:"):
+            rank = None if name == "cost" else int(name[5:])
+            total = 0
+            for i, o in enumerate(p.orders):
+                if rank is not None and o.tier_rank != rank:
+                    continue
+                if schedule.is_scheduled(i):
+                    total += round(o.weight * s) * schedule.tardiness(i)
+                else:
+                    total += round(p.unscheduled_penalty(i) * s)
+            return total
+        if name == "unscheduled":
+            return sum(round(o.weight * s) for i, o in enumerate(p.orders) if not schedule.is_scheduled(i))
+        if name == "makespan":
+            return schedule.makespan
+        raise ValueError(f"no value for round {name!r}")
+
+    def keep_at_most(self, name: str, value: int) -> None:
+        """Later rounds may not make this expression worse than ``value``."""
+        expr, _ = self.expression(name)
+        self.model.add(expr <= value)
+
+    def require_scheduled(self, orders: list[int]) -> None:
+        for i in orders:
+            self.model.add(self.vars.present[i] == 1)
+
+    def hint(self, schedule: Schedule) -> None:
+        """Start the search from ``schedule`` (replacing any earlier hint)."""
+        self.model.clear_hints()
+        p, v = self.problem, self.vars
+        for i, order in enumerate(p.orders):
+            on = schedule.is_scheduled(i)
+            self.model.add_hint(v.present[i], on)
+            tardiness = v.tardiness[i]
+            if tardiness is not None:
+                self.model.add_hint(tardiness, schedule.tardiness(i) if on else 0)
+            if not on:
+                continue
+            for k in order.operations:
+                ops = v.operations[k]
+                self.model.add_hint(ops.start, schedule.start[k])
+                self.model.add_hint(ops.end, schedule.end[k])
+                if len(ops.modes) > 1:
+                    for mode in ops.modes:
+                        self.model.add_hint(mode.chosen, mode.machine == schedule.machine[k])
+        if self._makespan is not None:
+            self.model.add_hint(self._makespan, schedule.makespan)
+
+    def solve_round(
+        self,
+        name: str,
+        settings: SolverSettings,
+        seconds: float,
+        on_progress: Progress | None = None,
+    ) -> RoundResult:
+        expr, scale = self.expression(name)
+        self.model.minimize(expr)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = settings.workers
+        params.random_seed = settings.seed
+        params.log_search_progress = settings.log
+        if settings.deterministic:
+            params.max_deterministic_time = max(0.01, seconds)
+            params.max_time_in_seconds = max(1.0, 4 * seconds)  # a guard only
+        else:
+            params.max_time_in_seconds = max(0.01, seconds)
+        callback = _Callback(scale, on_progress)
+        began = time.perf_counter()
+        if on_progress:
+            solver.best_bound_callback = lambda bound: on_progress(
+                callback.last_objective, bound / scale, time.perf_counter() - began
+            )
+        status = solver.solve(self.model, callback)
+        used = solver.deterministic_time if settings.deterministic else time.perf_counter() - began
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return RoundResult(name, solver.status_name(status), None, None, used, None)
+        return RoundResult(
+            name,
+            solver.status_name(status),
+            solver.objective_value / scale,
+            solver.best_objective_bound / scale,
+            used,
+            self._extract(solver),
+        )
+
+    def _extract(self, solver: cp_model.CpSolver) -> Schedule:
+        p, v = self.problem, self.vars
+        machine = [-1] * len(p.operations)
+        start = [-1] * len(p.operations)
+        for k, op in enumerate(p.operations):
+            if not solver.boolean_value(v.present[op.order]):
+                continue
+            ops = v.operations[k]
+            machine[k] = next(m.machine for m in ops.modes if solver.boolean_value(m.chosen))
+            start[k] = solver.value(ops.start)
+        return Schedule(p, tuple(machine), tuple(start))

@@ -1,0 +1,51 @@
+"""Objective expressions, in integers: weights are scaled by :func:`weight_scale`."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from scheduler.cpsat.variables import Variables
+from scheduler.problem import ProblemData
+
+
+def weight_scale(problem: ProblemData) -> int:
+    """Smallest of 1, 10, ..., 1000 that makes every order weight whole (then rounded)."""
+    for scale in (1, 10, 100, 1000):
+        if all(abs(o.weight * scale - round(o.weight * scale)) < 1e-9 for o in problem.orders):
+            return scale
+    return 1000
+
+
+def tier_cost(
+    problem: ProblemData, v: Variables, scale: int, tier_rank: int | None = None
+) -> cp_model.LinearExpr:
+    """Weighted tardiness plus the unscheduled penalty, of one tier or of every order."""
+    terms: list[cp_model.LinearExprT] = []
+    for i, order in enumerate(problem.orders):
+        if tier_rank is not None and order.tier_rank != tier_rank:
+            continue
+        w = round(order.weight * scale)
+        penalty = round(problem.unscheduled_penalty(i) * scale)
+        terms.append(penalty - penalty * v.present[i])
+        tardiness = v.tardiness[i]
+        if tardiness is not None:
+            terms.append(w * tardiness)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def unscheduled_weight(problem: ProblemData, v: Variables, scale: int) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.sum(
+        [round(o.weight * scale) * (1 - v.present[i]) for i, o in enumerate(problem.orders)]
+    )
+
+
+def makespan(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> cp_model.IntVar:
+    span = model.new_int_var(0, problem.horizon, "makespan")
+    for i in range(len(problem.orders)):
+        model.add(span >= v.completion(problem, i)).only_enforce_if(v.present[i])
+    return span
+
+
+def sum_completion(problem: ProblemData, v: Variables) -> cp_model.LinearExpr:
+    """Sum of the orders' completion minutes: smaller keeps the plan compact."""
+    return cp_model.LinearExpr.sum([v.completion(problem, i) for i in range(len(problem.orders))])

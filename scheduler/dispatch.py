@@ -1,0 +1,283 @@
+"""Dispatch rules (EDD, WSPT, ATC, tier-then-EDD) in one list-scheduling engine.
+
+Every rule respects every constraint of the model:
+
+1. Scarce material is promised to orders in the rule's priority order; an order's
+   consuming step may start only once the stock promised to it (on hand plus receipts)
+   has arrived. An order that the stock cannot cover stays unscheduled.
+2. A non-delay simulation then runs the machines: whenever a machine can start work, the
+   rule picks among the operations waiting for it, and the chosen operation goes to the
+   alternative machine that finishes it first, clear of downtime.
+3. An order that cannot finish inside the horizon is taken out, its material is given
+   back and the simulation runs again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Iterable
+
+from scheduler.problem import ProblemData
+from scheduler.schedule import Schedule
+from scheduler.timeline import MachineTimelines, arrival_time
+
+RULES = ("edd", "wspt", "atc", "tier_edd")
+ATC_LOOKAHEAD = 2.0  # the k of ATC: how far ahead slack is still felt, in average operations
+Key = tuple[float, ...]
+
+
+def dispatch(problem: ProblemData, rule: str) -> Schedule:
+    """Schedule every order that fits by dispatch ``rule``."""
+    if rule not in RULES:
+        raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
+    excluded: set[int] = set()
+    ranked = order_priority(problem, rule)
+    frozen = problem.frozen_orders
+    priority = [i for i in ranked if i in frozen] + [i for i in ranked if i not in frozen]
+    for _ in range(len(problem.orders) + 1):
+        ready, blocked = allocate_materials(problem, priority, excluded)
+        schedule, failed = _simulate(problem, rule, ready, blocked)
+        if failed <= blocked:
+            return schedule
+        excluded |= failed
+    return schedule  # pragma: no cover - the loop ends when no order fails anew
+
+
+def order_priority(problem: ProblemData, rule: str) -> list[int]:
+    """Orders in the rule's static priority order (best first), for promising material."""
+    orders = problem.orders
+    work = [sum(problem.operations[k].min_duration for k in o.operations) for o in orders]
+    mean_work = max(1.0, sum(work) / max(1, len(work)))
+    keys: dict[str, Callable[[int], Key]] = {
+        "edd": lambda i: (orders[i].due, i),
+        "tier_edd": lambda i: (orders[i].tier_rank, orders[i].due, i),
+        "wspt": lambda i: (-orders[i].weight / max(1, work[i]), orders[i].due, i),
+        "atc": lambda i: (
+            -_atc(orders[i].weight, work[i], orders[i].due - work[i] - orders[i].release, mean_work),
+            orders[i].due,
+            i,
+        ),
+    }
+    return sorted(range(len(orders)), key=keys[rule])
+
+
+def _atc(weight: float, processing: float, slack: float, mean_processing: float) -> float:
+    return weight / max(1.0, processing) * math.exp(-max(0.0, slack) / (ATC_LOOKAHEAD * mean_processing))
+
+
+def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
+    """The orders and everything that must wait for them (after_order, transitively)."""
+    out = set(orders)
+    stack = list(out)
+    while stack:
+        for s in problem.successors[stack.pop()]:
+            if s not in out:
+                out.add(s)
+                stack.append(s)
+    return out
+
+
+def allocate_materials(
+    problem: ProblemData, priority: list[int], excluded: set[int]
+) -> tuple[dict[int, int], set[int]]:
+    """Promise material in priority order.
+
+    Returns the minute from which each consuming operation may start, and the orders
+    that cannot run (short of material, excluded, or waiting for such an order).
+    Promising in a fixed order is safe: whatever order the operations later start in,
+    the stock consumed by time t never exceeds what has arrived by t.
+    """
+    blocked = closure(problem, excluded)
+    while True:
+        ready: dict[int, int] = {}
+        short: set[int] = set()
+        promised = [0.0] * len(problem.materials)
+        demands_of: dict[int, list] = {}
+        for d in problem.demands:
+            demands_of.setdefault(d.order, []).append(d)
+        for i in priority:
+            if i in blocked or i not in demands_of:
+                continue
+            needed: dict[int, float] = {}
+            times: dict[int, int] = {}
+            for d in demands_of[i]:
+                needed[d.material] = needed.get(d.material, promised[d.material]) + d.quantity
+                t = arrival_time(problem, d.material, needed[d.material])
+                if t is None:
+                    break
+                times[d.operation] = max(times.get(d.operation, 0), t)
+            else:
+                for m, total in needed.items():
+                    promised[m] = total
+                for op, t in times.items():
+                    ready[op] = t
+                continue
+            short.add(i)
+        extra = closure(problem, short) - short - blocked
+        if not extra:
+            return ready, blocked | closure(problem, short)
+        blocked |= extra
+
+
+def _simulate(
+    problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
+) -> tuple[Schedule, set[int]]:
+    ops, orders = problem.operations, problem.orders
+    n_ops = len(ops)
+    machine = [-1] * n_ops
+    start = [-1] * n_ops
+    end = [0] * n_ops
+    tail = _tails(problem)
+    ready = [0] * n_ops
+    waiting: list[set[int]] = [set() for _ in problem.machines]  # eligible operations per machine
+    machines = MachineTimelines(problem)
+    heap: list[tuple[int, int]] = []
+    failed: set[int] = set(blocked)
+    open_preds = [len(o.predecessors) for o in orders]
+    completion = [0] * len(orders)
+
+    def release(k: int, t: int) -> None:
+        i = ops[k].order
+        ready[k] = max(t, material_ready.get(k, 0))
+        if ready[k] + tail[k] > problem.horizon and i not in problem.frozen_orders:
+            fail(i)
+            return
+        for mode in ops[k].modes:
+            waiting[mode.machine].add(k)
+            heapq.heappush(heap, (max(machines.free[mode.machine], ready[k]), mode.machine))
+
+    def fail(i: int) -> None:
+        for j in closure(problem, [i]):
+            failed.add(j)
+            for k in orders[j].operations:
+                machine[k] = start[k] = -1
+                for mode in ops[k].modes:
+                    waiting[mode.machine].discard(k)
+
+    done: list[int] = []
+    for k, (m, s) in problem.fixed.items():  # frozen operations stay where they are
+        machine[k], start[k], end[k] = m, s, s + problem.fixed_duration(k)
+        machines.block(m, s, end[k])
+    for i, order in enumerate(orders):
+        fixed = [k for k in order.operations if k in problem.fixed]
+        if fixed:
+            rest = order.operations[len(fixed) :]
+            if rest:
+                release(rest[0], max(end[fixed[-1]], problem.freeze))
+            else:
+                completion[i] = end[fixed[-1]]
+                done.append(i)
+        elif i not in failed and not order.predecessors:
+            release(order.first_op, max(order.release, problem.freeze))
+    for i in done:
+        for s in problem.successors[i]:
+            open_preds[s] -= 1
+            if open_preds[s] == 0 and s not in failed and s not in problem.frozen_orders:
+                release(
+                    orders[s].first_op,
+                    max(
+                        [
+                            orders[s].release,
+                            problem.freeze,
+                            *(completion[p] for p in orders[s].predecessors),
+                        ]
+                    ),
+                )
+
+    mean = max(1.0, sum(op.min_duration for op in ops) / max(1, n_ops))
+    while heap:
+        t, m = heapq.heappop(heap)
+        if not waiting[m]:
+            continue
+        now = max(machines.free[m], min(ready[k] for k in waiting[m]))
+        if now != t:
+            heapq.heappush(heap, (now, m))
+            continue
+        candidates = [k for k in waiting[m] if ready[k] <= now]
+        k = min(candidates, key=_selector(problem, rule, m, now, candidates, tail, mean))
+        best = min(
+            (
+                machines.slot(mode.machine, ready[k], mode.duration) + mode.duration,
+                mode.machine != m,
+                mode.machine,
+                mode.duration,
+            )
+            for mode in ops[k].modes
+        )
+        finish, _, chosen, duration = best
+        for mode in ops[k].modes:
+            waiting[mode.machine].discard(k)
+        i = ops[k].order
+        if finish + tail[k] - ops[k].min_duration > problem.horizon and i not in problem.frozen_orders:
+            fail(i)
+            heapq.heappush(heap, (machines.free[m], m))
+            continue
+        machine[k], start[k], end[k] = chosen, finish - duration, finish
+        machines.free[chosen] = finish
+        heapq.heappush(heap, (finish, chosen))
+        heapq.heappush(heap, (machines.free[m], m))
+        if k != orders[i].last_op:
+            release(orders[i].operations[ops[k].position + 1], finish)
+            continue
+        completion[i] = finish
+        for s in problem.successors[i]:
+            open_preds[s] -= 1
+            if open_preds[s] == 0 and s not in failed and s not in problem.frozen_orders:
+                t0 = max(
+                    [
+                        orders[s].release,
+                        problem.freeze,
+                        *(completion[p] for p in orders[s].predecessors),
+                    ]
+                )
+                release(orders[s].first_op, t0)
+    return Schedule(problem, tuple(machine), tuple(start)), failed
+
+
+def _tails(problem: ProblemData) -> list[int]:
+    """Per operation, the least work left in its order from it on (itself included)."""
+    tail = [0] * len(problem.operations)
+    for order in problem.orders:
+        left = 0
+        for k in reversed(order.operations):
+            left += problem.operations[k].min_duration
+            tail[k] = left
+    return tail
+
+
+def _selector(
+    problem: ProblemData,
+    rule: str,
+    m: int,
+    now: int,
+    candidates: list[int],
+    tail: list[int],
+    mean: float,
+) -> Callable[[int], Key]:
+    ops, orders = problem.operations, problem.orders
+
+    def duration(k: int) -> int:
+        return next(mode.duration for mode in ops[k].modes if mode.machine == m)
+
+    if rule == "edd":
+        return lambda k: (orders[ops[k].order].due, ops[k].order, k)
+    if rule == "tier_edd":
+        return lambda k: (orders[ops[k].order].tier_rank, orders[ops[k].order].due, ops[k].order, k)
+    if rule == "wspt":
+        return lambda k: (
+            -orders[ops[k].order].weight / max(1, duration(k)),
+            orders[ops[k].order].due,
+            k,
+        )
+    local_mean = max(1.0, sum(duration(k) for k in candidates) / len(candidates)) if candidates else mean
+    return lambda k: (
+        -_atc(
+            orders[ops[k].order].weight,
+            duration(k),
+            orders[ops[k].order].due - tail[k] - now,
+            local_mean,
+        ),
+        orders[ops[k].order].due,
+        k,
+    )

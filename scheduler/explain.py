@@ -1,0 +1,190 @@
+"""Why an order is late or unscheduled, in words a planner can act on."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from scheduler.problem import ProblemData
+from scheduler.schedule import Schedule
+from scheduler.timeline import arrival_time
+
+
+def explain(schedule: Schedule) -> dict[int, str]:
+    """A reason for every late or unscheduled order (by order index)."""
+    p = schedule.problem
+    reasons: dict[int, str] = {}
+    material_left = _material_left(schedule)
+    material_ready = _material_ready(schedule)
+    on_machine: list[list[int]] = [[] for _ in p.machines]
+    for k, m in enumerate(schedule.machine):
+        if m >= 0:
+            on_machine[m].append(k)
+    for i in range(len(p.orders)):
+        if not schedule.is_scheduled(i):
+            reasons[i] = _unscheduled(schedule, i, material_left, on_machine)
+        elif schedule.tardiness(i) > 0:
+            reasons[i] = _late(schedule, i, material_ready, on_machine)
+    return reasons
+
+
+def _time(p: ProblemData, minute: int) -> str:
+    return (p.start + pd.Timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M")
+
+
+def _material_left(schedule: Schedule) -> list[float]:
+    """Per material, what stays unused within the horizon by the scheduled orders."""
+    p = schedule.problem
+    left = [m.on_hand + sum(q for _, q in m.receipts) for m in p.materials]
+    for d in p.demands:
+        if schedule.is_scheduled(d.order):
+            left[d.material] -= d.quantity
+    return left
+
+
+def _material_ready(schedule: Schedule) -> dict[int, tuple[int, int]]:
+    """Per consuming operation: (minute its material had arrived, material), in plan order."""
+    p = schedule.problem
+    consumed = [0.0] * len(p.materials)
+    out: dict[int, tuple[int, int]] = {}
+    ops = sorted(
+        (d.operation for d in p.demands if schedule.machine[d.operation] >= 0),
+        key=lambda k: (schedule.start[k], k),
+    )
+    for k in dict.fromkeys(ops):
+        for d in p.demands_of_operation.get(k, ()):
+            consumed[d.material] += d.quantity
+            t = arrival_time(p, d.material, consumed[d.material]) or 0
+            if t >= out.get(k, (0, -1))[0]:
+                out[k] = (t, d.material)
+    return out
+
+
+def _unscheduled(schedule: Schedule, i: int, material_left: list[float], on_machine: list[list[int]]) -> str:
+    p = schedule.problem
+    order = p.orders[i]
+    for pred in order.predecessors:
+        if not schedule.is_scheduled(pred):
+            return f"waits for order {p.orders[pred].id} (after_order), which is unscheduled"
+    work = sum(p.operations[k].min_duration for k in order.operations)
+    earliest_end = p.earliest_starts[order.first_op] + work
+    if earliest_end > p.horizon:
+        return (
+            f"cannot finish inside the horizon: needs at least {work} min from "
+            f"{_time(p, p.earliest_starts[order.first_op])}, the horizon ends {_time(p, p.horizon)}"
+        )
+    shortages = []
+    need: dict[int, float] = {}
+    for d in p.demands:
+        if d.order == i:
+            need[d.material] = need.get(d.material, 0.0) + d.quantity
+    for material, quantity in need.items():
+        if quantity > material_left[material] + 1e-9:
+            m = p.materials[material]
+            supply = m.on_hand + sum(q for _, q in m.receipts)
+            left = max(0.0, material_left[material])
+            shortages.append(
+                f"material {m.id} short by {quantity - left:g}: needs {quantity:g}, {left:g} of {supply:g} "
+                "(stock and receipts in the horizon) left after the scheduled orders"
+            )
+    if shortages:
+        return "; ".join(shortages)
+    return _no_capacity(schedule, i, on_machine)
+
+
+def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str:
+    """The order's most loaded machine between its release and the horizon end."""
+    p = schedule.problem
+    order = p.orders[i]
+    lo, hi = p.earliest_starts[order.first_op], p.horizon
+    worst = None
+    for k in order.operations:
+        machines = [m.machine for m in p.operations[k].modes]
+        busy, tiers = 0, Counter[str]()
+        for j in (j for m in machines for j in on_machine[m]):
+            overlap = min(schedule.end[j], hi) - max(schedule.start[j], lo)
+            if overlap > 0:
+                busy += overlap
+                tiers[p.orders[p.operations[j].order].tier] += overlap
+        for m in machines:
+            busy += sum(max(0, min(e, hi) - max(s, lo)) for s, e in p.machines[m].downtime)
+        share = busy / max(1, (hi - lo) * len(machines))
+        if worst is None or share > worst[0]:
+            worst = (share, machines, tiers, k)
+    assert worst is not None
+    share, machines, tiers, k = worst
+    names = ", ".join(p.machines[m].id for m in machines)
+    by = ", ".join(f"tier {t}" for t, _ in tiers.most_common(2))
+    return (
+        f"no capacity inside the horizon: step {p.operations[k].step} needs "
+        f"{p.operations[k].min_duration} min on {names}, booked {share:.0%} from {_time(p, lo)} "
+        "to the horizon end" + (f" (mostly {by} orders)" if by else "")
+    )
+
+
+def _late(
+    schedule: Schedule,
+    i: int,
+    material_ready: dict[int, tuple[int, int]],
+    on_machine: list[list[int]],
+) -> str:
+    """The biggest delays along the order's steps, largest first."""
+    p = schedule.problem
+    order = p.orders[i]
+    causes: Counter[str] = Counter()
+    ready = max([order.release, *(schedule.completion(q) or 0 for q in order.predecessors)])
+    if order.predecessors and ready > order.release:
+        pred = max(order.predecessors, key=lambda q: schedule.completion(q) or 0)
+        causes[f"waits for order {p.orders[pred].id} (after_order) until {_time(p, ready)}"] += (
+            ready - order.release
+        )
+    for k in order.operations:
+        start, m = schedule.start[k], schedule.machine[k]
+        material_time, material = material_ready.get(k, (0, -1))
+        if material_time > ready:
+            causes[f"waits for material {p.materials[material].id} until {_time(p, material_time)}"] += (
+                min(material_time, start) - ready
+            )
+            ready = max(ready, min(material_time, start))
+        if start > ready:
+            _machine_causes(schedule, k, m, ready, start, causes, on_machine[m])
+        ready = schedule.end[k]
+    work = sum(schedule.duration(k, schedule.machine[k]) for k in order.operations)
+    if order.release + work > order.due:
+        causes[
+            f"cannot be on time: {work} min of work from release {_time(p, order.release)} ends after due"
+        ] += order.release + work - order.due
+    if not causes:
+        return "late: the processing time itself ends after due"
+    top = [text for text, minutes in causes.most_common(2) if minutes > 0]
+    return "; ".join(top) if top else "late: the processing time itself ends after due"
+
+
+def _machine_causes(
+    schedule: Schedule,
+    k: int,
+    m: int,
+    ready: int,
+    start: int,
+    causes: Counter[str],
+    on_machine: list[int],
+) -> None:
+    p = schedule.problem
+    down = sum(max(0, min(e, start) - max(s, ready)) for s, e in p.machines[m].downtime)
+    if down:
+        causes[f"{p.machines[m].id} down for maintenance"] += down
+    blockers: Counter[str] = Counter()
+    minutes = 0
+    for j in on_machine:
+        if j != k:
+            overlap = min(schedule.end[j], start) - max(schedule.start[j], ready)
+            if overlap > 0:
+                blockers[p.orders[p.operations[j].order].id] += overlap
+                minutes += overlap
+    if blockers:
+        tier_of = {o.id: o.tier for o in p.orders}
+        tiers = sorted({tier_of[o] for o in blockers}, key=p.tier_names.index)
+        names = ", ".join(o for o, _ in blockers.most_common(3)) + (" ..." if len(blockers) > 3 else "")
+        tier_text = "/".join(tiers)
+        causes[f"{p.machines[m].id} busy with tier-{tier_text} orders {names}"] += minutes

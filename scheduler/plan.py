@@ -1,0 +1,143 @@
+"""A result as the plan tables of the contract (section 2), plus the KPIs per tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scheduler.explain import explain
+from scheduler.problem import ProblemData
+from scheduler.result import Result
+
+KPI_KEYS = (
+    "orders",
+    "on_time",
+    "late",
+    "unscheduled",
+    "total_tardiness_minutes",
+    "weighted_tardiness",
+)
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    schedule: pd.DataFrame
+    orders: pd.DataFrame
+    materials: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTables:
+    """Build the plan; ``due`` maps order_id to the due timestamp given in the scenario."""
+    s = result.schedule
+    minute = pd.Timedelta(minutes=1)
+
+    def at(values: list[int]) -> pd.Series:
+        return pd.Series(problem.start + np.asarray(values, dtype="int64") * minute).astype("datetime64[us]")
+
+    ops = [k for k in range(len(problem.operations)) if s.machine[k] >= 0]
+    schedule = (
+        pd.DataFrame(
+            {
+                "order_id": pd.Series(
+                    [problem.orders[problem.operations[k].order].id for k in ops], dtype="str"
+                ),
+                "step": pd.Series([problem.operations[k].step for k in ops], dtype="int64"),
+                "machine_id": pd.Series([problem.machines[s.machine[k]].id for k in ops], dtype="str"),
+                "start": at([s.start[k] for k in ops]),
+                "end": at([s.end[k] for k in ops]),
+            }
+        )
+        .sort_values(["start", "machine_id", "order_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+    reasons = explain(s)
+    n = len(problem.orders)
+    completion = [s.completion(i) for i in range(n)]
+    orders = pd.DataFrame(
+        {
+            "order_id": pd.Series([o.id for o in problem.orders], dtype="str"),
+            "customer_id": pd.Series([o.customer for o in problem.orders], dtype="str"),
+            "tier": pd.Series([o.tier for o in problem.orders], dtype="str"),
+            "weight": [o.weight for o in problem.orders],
+            "due": due.reindex([o.id for o in problem.orders]).to_numpy().astype("datetime64[us]"),
+            "completion": pd.Series(
+                [problem.start + c * minute if c is not None else pd.NaT for c in completion],
+                dtype="datetime64[us]",
+            ),
+            "tardiness_minutes": pd.Series([s.tardiness(i) for i in range(n)], dtype="int64"),
+            "status": pd.Series(
+                ["scheduled" if c is not None else "unscheduled" for c in completion], dtype="str"
+            ),
+            "reason": pd.Series([reasons.get(i) for i in range(n)], dtype="str"),
+        }
+    )
+    consumption = [d for d in problem.demands if s.is_scheduled(d.order)]
+    materials = (
+        pd.DataFrame(
+            {
+                "material_id": pd.Series(
+                    [problem.materials[d.material].id for d in consumption], dtype="str"
+                ),
+                "order_id": pd.Series([problem.orders[d.order].id for d in consumption], dtype="str"),
+                "quantity": pd.Series([d.quantity for d in consumption], dtype="float64"),
+                "time": at([s.start[d.operation] for d in consumption]),
+            }
+        )
+        .sort_values(["time", "material_id", "order_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+    return PlanTables(schedule, orders, materials, _summary(problem, result, orders))
+
+
+def kpis_per_tier(orders: pd.DataFrame, tier_names: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Orders, on time, late, unscheduled, total and weighted tardiness, per tier and in all."""
+    out: dict[str, dict[str, float]] = {}
+    for tier in (*tier_names, "all"):
+        rows = orders if tier == "all" else orders[orders["tier"] == tier]
+        scheduled = rows["status"] == "scheduled"
+        late = scheduled & (rows["tardiness_minutes"] > 0)
+        out[tier] = {
+            "orders": len(rows),
+            "on_time": int((scheduled & ~late).sum()),
+            "late": int(late.sum()),
+            "unscheduled": int((~scheduled).sum()),
+            "total_tardiness_minutes": int(rows["tardiness_minutes"].sum()),
+            "weighted_tardiness": float((rows["weight"] * rows["tardiness_minutes"]).sum()),
+        }
+    return out
+
+
+def _summary(problem: ProblemData, result: Result, orders: pd.DataFrame) -> dict[str, Any]:
+    s = result.schedule
+    unscheduled = [i for i in range(len(problem.orders)) if not s.is_scheduled(i)]
+    return {
+        "status": result.status,
+        "objective": result.objective_name,
+        "objective_value": result.objective,
+        "objective_terms": {
+            "weighted_tardiness": float(sum(o.weight * s.tardiness(i) for i, o in enumerate(problem.orders))),
+            "unscheduled_penalty": float(sum(problem.unscheduled_penalty(i) for i in unscheduled)),
+            "makespan_minutes": int(s.makespan),
+        },
+        "best_bound": result.bound,
+        "gap": result.gap,
+        "runtime_s": round(result.runtime_s, 3),
+        "solver": {
+            **result.settings,
+            "plan_from": result.source,
+            "rounds": [r.__dict__ for r in result.rounds],
+            "dispatch_rules": result.dispatch,
+        },
+        "plan": {
+            "start": problem.start.isoformat(),
+            "horizon_minutes": problem.horizon,
+            "horizon_end": (problem.start + pd.Timedelta(minutes=problem.horizon)).isoformat(),
+        },
+        "tiers": {"names": list(problem.tier_names), "weights": problem.tier_weights},
+        "kpis": kpis_per_tier(orders, problem.tier_names),
+    }

@@ -1,0 +1,81 @@
+"""A schedule (who runs where and when) and what it costs under each objective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from scheduler.problem import ProblemData
+
+OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Per operation its machine index and start minute; both -1 when its order is unscheduled."""
+
+    problem: ProblemData
+    machine: tuple[int, ...]
+    start: tuple[int, ...]
+
+    @cached_property
+    def end(self) -> tuple[int, ...]:
+        return tuple(
+            -1 if m < 0 else s + self.duration(k, m)
+            for k, (m, s) in enumerate(zip(self.machine, self.start, strict=True))
+        )
+
+    def duration(self, op: int, machine: int) -> int:
+        return next(mode.duration for mode in self.problem.operations[op].modes if mode.machine == machine)
+
+    def is_scheduled(self, order: int) -> bool:
+        return self.machine[self.problem.orders[order].first_op] >= 0
+
+    def completion(self, order: int) -> int | None:
+        return self.end[self.problem.orders[order].last_op] if self.is_scheduled(order) else None
+
+    def tardiness(self, order: int) -> int:
+        c = self.completion(order)
+        return 0 if c is None else max(0, c - self.problem.orders[order].due)
+
+    @cached_property
+    def makespan(self) -> int:
+        return max((e for e in self.end if e >= 0), default=0)
+
+    def tier_cost(self, tier_rank: int | None = None) -> float:
+        """Weighted tardiness plus unscheduled penalties, of one tier or of all orders."""
+        total = 0.0
+        for i, order in enumerate(self.problem.orders):
+            if tier_rank is not None and order.tier_rank != tier_rank:
+                continue
+            if self.is_scheduled(i):
+                total += order.weight * self.tardiness(i)
+            else:
+                total += self.problem.unscheduled_penalty(i)
+        return total
+
+    def unscheduled_weight(self) -> float:
+        return sum(o.weight for i, o in enumerate(self.problem.orders) if not self.is_scheduled(i))
+
+    def objective_vector(self, objective: str) -> tuple[float, ...]:
+        """The objective as a tuple compared lexicographically (smaller is better)."""
+        if objective == "weighted_tardiness":
+            return (self.tier_cost(),)
+        if objective == "lexicographic":
+            return tuple(self.tier_cost(r) for r in range(len(self.problem.tier_names)))
+        if objective == "makespan":
+            return (self.unscheduled_weight(), float(self.makespan))
+        raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
+
+    def objective_value(self, objective: str) -> float:
+        """One number for reports: the cost, the sum of tier costs, or the makespan."""
+        vector = self.objective_vector(objective)
+        return vector[-1] if objective == "makespan" else sum(vector)
+
+    def sum_completion(self) -> int:
+        return sum(c for i in range(len(self.problem.orders)) if (c := self.completion(i)) is not None)
+
+
+def empty_schedule(problem: ProblemData) -> Schedule:
+    n = len(problem.operations)
+    return Schedule(problem, (-1,) * n, (-1,) * n)

@@ -1,0 +1,190 @@
+"""Solving a problem: dispatch rules first, then CP-SAT rounds warm-started from the best rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from scheduler.compact import left_shift
+from scheduler.dispatch import RULES, dispatch
+from scheduler.problem import ProblemData
+from scheduler.result import ProgressEvent, Result, RoundSummary
+from scheduler.schedule import OBJECTIVES, Schedule
+
+if TYPE_CHECKING:
+    from scheduler.cpsat.model import CpSatModel
+
+SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
+COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    objective: str = "weighted_tardiness"
+    time_limit_s: float = 60.0
+    workers: int = 0
+    seed: int = 0
+    solver: str = "cpsat"
+    log: bool = False
+
+    def check(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
+        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0:
+            raise ValueError("time limit must be > 0, workers and seed >= 0")
+
+
+def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
+    if objective == "weighted_tardiness":
+        return ["cost"]
+    if objective == "lexicographic":
+        return [f"tier:{r}" for r in range(len(problem.tier_names))]
+    return ["unscheduled", "makespan"]
+
+
+def round_label(problem: ProblemData, name: str) -> str:
+    if name.startswith("tier:"):
+        return f"tier {problem.tier_names[int(name[5:])]}"
+    return {"cost": "weighted tardiness"}.get(name, name)
+
+
+def solve(
+    problem: ProblemData,
+    options: SolveOptions,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> Result:
+    """Plan ``problem``: the best dispatch rule, improved by CP-SAT unless a rule alone is asked."""
+    options.check()
+    began = time.perf_counter()
+    rules = RULES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
+    plans = {rule: dispatch(problem, rule) for rule in rules}
+    best_rule = min(rules, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
+    best, source = plans[best_rule], f"dispatch:{best_rule}"
+    dispatch_values = {r: plans[r].objective_value(options.objective) for r in rules}
+    rounds: list[RoundSummary] = []
+    status, bound = "heuristic", None
+    if options.solver == "cpsat":
+        best, source, status, bound, rounds = _cpsat(problem, options, best, source, began, on_progress)
+    final = left_shift(best)
+    return Result(
+        schedule=final,
+        status=status,
+        objective_name=options.objective,
+        objective=final.objective_value(options.objective),
+        bound=bound,
+        runtime_s=time.perf_counter() - began,
+        solver=options.solver,
+        source=source,
+        settings=asdict(options),
+        rounds=tuple(rounds),
+        dispatch=dispatch_values,
+    )
+
+
+def _cpsat(
+    problem: ProblemData,
+    options: SolveOptions,
+    best: Schedule,
+    source: str,
+    began: float,
+    on_progress: Callable[[ProgressEvent], None] | None,
+) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
+    from scheduler.cpsat.model import CpSatModel, SolverSettings  # CP-SAT loads only when used
+
+    settings = SolverSettings(options.time_limit_s, options.workers, options.seed, options.log)
+    model = CpSatModel(problem)
+    names = primary_rounds(problem, options.objective)
+    total = options.time_limit_s
+    remaining = total if settings.deterministic else total - (time.perf_counter() - began)
+    rounds: list[RoundSummary] = []
+    proved, bounds = True, []
+    for index, name in enumerate(names):
+        incumbent = model.value_of(name, best)
+        scale = model.expression(name)[1]
+        if incumbent == 0:  # nothing can be better than zero
+            rounds.append(RoundSummary(round_label(problem, name), "OPTIMAL (incumbent)", 0.0, 0.0, 0.0))
+            bounds.append(0.0)
+            model.keep_at_most(name, 0)
+            continue
+        _require_costly_orders(model, problem, name, incumbent)
+        model.hint(best)
+        seconds = max(0.05, remaining / (len(names) - index))
+        report = _reporter(problem, name, index, len(names), total, began, on_progress)
+        outcome = model.solve_round(name, settings, seconds, report)
+        remaining -= outcome.seconds
+        if outcome.schedule is not None and model.value_of(name, outcome.schedule) <= incumbent:
+            best, source = outcome.schedule, "cpsat"
+        proved &= outcome.status == "OPTIMAL"
+        bounds.append(outcome.bound if outcome.bound is not None else 0.0)
+        rounds.append(
+            RoundSummary(
+                round_label(problem, name),
+                outcome.status,
+                model.value_of(name, best) / scale,
+                outcome.bound,
+                outcome.seconds,
+            )
+        )
+        model.keep_at_most(name, model.value_of(name, best))
+    if proved and remaining > 0.5:
+        seconds = min(remaining, COMPACT_SHARE * total)
+        model.hint(best)
+        outcome = model.solve_round(
+            "compact",
+            settings,
+            seconds,
+            _reporter(problem, "compact", len(names), len(names) + 1, total, began, on_progress),
+        )
+        if outcome.schedule is not None and outcome.schedule.sum_completion() <= best.sum_completion():
+            best = outcome.schedule
+        rounds.append(
+            RoundSummary("compact", outcome.status, outcome.objective, outcome.bound, outcome.seconds)
+        )
+    bound = _overall_bound(options.objective, bounds)
+    return best, source, "optimal" if proved else "feasible", bound, rounds
+
+
+def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, incumbent: int) -> None:
+    """Orders whose leaving-out alone costs more than the incumbent must be scheduled."""
+    if name != "cost" and not name.startswith("tier:"):
+        return
+    rank = None if name == "cost" else int(name[5:])
+    costly = [
+        i
+        for i, o in enumerate(problem.orders)
+        if (rank is None or o.tier_rank == rank)
+        and round(problem.unscheduled_penalty(i) * model.scale) > incumbent
+    ]
+    model.require_scheduled(costly)
+
+
+def _overall_bound(objective: str, bounds: list[float]) -> float | None:
+    if not bounds:
+        return None
+    if objective == "makespan":
+        return bounds[-1]
+    return sum(bounds)
+
+
+def _reporter(
+    problem: ProblemData,
+    name: str,
+    index: int,
+    count: int,
+    total: float,
+    began: float,
+    on_progress: Callable[[ProgressEvent], None] | None,
+) -> Callable[[float, float, float], None] | None:
+    if on_progress is None:
+        return None
+    label = round_label(problem, name)
+
+    def report(objective: float, bound: float, _: float) -> None:
+        value = None if objective != objective else objective
+        on_progress(ProgressEvent(label, index, count, value, bound, time.perf_counter() - began, total))
+
+    return report

@@ -1,0 +1,96 @@
+"""Solver behaviour: dispatch rules, warm start, determinism, frozen operations, benchmark instances."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tomli_w
+
+from scenarios.freeze import Frozen
+from scenarios.generate import PlantSpec, generate
+from scenarios.jobshop import jobshop_settings, jobshop_tables
+from scenarios.model import Scenario, scenario_from_tables
+from scenarios.pipeline import make_plan, solve_options
+from scheduler.dispatch import RULES
+
+DATA = json.loads((Path(__file__).parent.parent / "data" / "jobshop.json").read_text())
+
+
+def plant(orders: int = 30, seed: int = 4, time_limit: float = 1.0, workers: int = 1) -> Scenario:
+    doc, raw = generate(PlantSpec(orders=orders, seed=seed, horizon_days=5))
+    doc["solve"] = {
+        "objective": "weighted_tardiness",
+        "time_limit_s": time_limit,
+        "workers": workers,
+        "seed": 0,
+    }
+    return scenario_from_tables("plant", tomli_w.dumps(doc), raw)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_a_dispatch_rule_alone(rule: str) -> None:
+    scenario = plant()
+    plan = make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))
+    s = plan.tables.summary
+    assert s["status"] == "heuristic" and s["solver"]["plan_from"] == f"dispatch:{rule}"
+    assert s["best_bound"] is None
+    assert list(s["solver"]["dispatch_rules"]) == [rule]
+
+
+def test_cpsat_is_never_worse_than_the_best_rule() -> None:
+    scenario = plant()
+    plan = make_plan(scenario, solve_options(scenario))
+    s = plan.tables.summary
+    assert s["objective_value"] <= min(s["solver"]["dispatch_rules"].values())
+    assert s["best_bound"] is not None and s["best_bound"] <= s["objective_value"] + 1e-6
+
+
+def test_same_seed_and_one_worker_give_the_same_plan() -> None:
+    first = make_plan(plant(40, 9, 1.0), solve_options(plant(40, 9, 1.0)))
+    second = make_plan(plant(40, 9, 1.0), solve_options(plant(40, 9, 1.0)))
+    pd.testing.assert_frame_equal(first.tables.schedule, second.tables.schedule)
+    pd.testing.assert_frame_equal(first.tables.orders, second.tables.orders)
+
+
+def test_frozen_operations_stay_and_the_rest_starts_after_the_freeze() -> None:
+    scenario = plant(25, 2)
+    before = make_plan(scenario, solve_options(scenario, solver="dispatch:edd")).tables.schedule
+    until = pd.Timestamp("2026-12-01T18:00:00")
+    kept = before[before["start"] < until]
+    assert len(kept) and len(kept) < len(before)
+    frozen = Frozen(
+        until, {(r.order_id, int(r.step)): (r.machine_id, r.start) for r in kept.itertuples()}, Path("p")
+    )
+    after = make_plan(scenario, solve_options(scenario), frozen=frozen).tables.schedule
+    merged = kept.merge(after, on=["order_id", "step"], suffixes=("", "_new"))
+    assert len(merged) == len(kept)
+    assert (merged["machine_id"] == merged["machine_id_new"]).all()
+    assert (merged["start"] == merged["start_new"]).all() and (merged["end"] == merged["end_new"]).all()
+    moved = after.merge(kept[["order_id", "step"]], how="left", indicator=True)
+    assert (moved.loc[moved["_merge"] == "left_only", "start"] >= until).all()
+
+
+def jobshop_scenario(kind: str, name: str, time_limit: float, workers: int = 1) -> Scenario:
+    d = DATA[kind][name]
+    tables = jobshop_tables(d["machines"], d["durations"], d.get("due_dates"), d.get("weights"))
+    objective = "makespan" if kind == "makespan" else "weighted_tardiness"
+    return scenario_from_tables(
+        name, jobshop_settings(d["durations"], objective, time_limit, workers), tables
+    )
+
+
+@pytest.mark.parametrize(("name", "optimum"), [("ft06", 55), ("la01", 666)])
+def test_job_shop_makespan_optimum(name: str, optimum: int) -> None:
+    scenario = jobshop_scenario("makespan", name, 20)
+    s = make_plan(scenario, solve_options(scenario)).tables.summary
+    assert s["objective_value"] == optimum
+    assert s["status"] == "optimal"
+
+
+def test_job_shop_weighted_tardiness_is_zero_where_it_can_be() -> None:
+    scenario = jobshop_scenario("twt", "la16_f1.6", 20)
+    s = make_plan(scenario, solve_options(scenario)).tables.summary
+    assert s["objective_value"] == DATA["twt"]["la16_f1.6"]["best_known"] == 0

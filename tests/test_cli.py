@@ -1,0 +1,131 @@
+"""The commands of the contract, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from tests.helpers import at, one_machine_shop, write_scenario
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli") / "plant"
+    code, output = invoke("generate", "--out", folder, "--orders", 25, "--seed", 3, "--horizon-days", 5)
+    assert code == 0, output
+    return folder
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    code, output = invoke("demo", "--out", tmp_path / "demo", "--quiet")
+    assert code == 0, output
+    for path in (
+        "plan/schedule.parquet",
+        "plan/report.html",
+        "grading/tiers.parquet",
+        "grading/grading.html",
+    ):
+        assert (tmp_path / "demo" / path).is_file(), path
+    assert "independent check: holds" in output
+    assert "KPIs per tier" in output
+
+
+def test_schedule_then_check(generated: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    code, output = invoke("schedule", generated, "--out", plan, "--time-limit", 1, "--workers", 1, "--quiet")
+    assert code == 0, output
+    assert sorted(p.name for p in plan.iterdir()) == [
+        "materials.parquet",
+        "orders.parquet",
+        "report.html",
+        "schedule.parquet",
+        "summary.json",
+        "tiers.parquet",
+    ]
+    summary = json.loads((plan / "summary.json").read_text())
+    assert summary["solver"]["time_limit_s"] == 1 and summary["solver"]["workers"] == 1
+    assert set(summary["kpis"]) == {"A", "B", "C", "all"}
+    code, output = invoke("check", generated, plan)
+    assert code == 0 and "the plan holds" in output
+
+    code, output = invoke("schedule", generated, "--out", plan, "--quiet", "--solver", "dispatch:edd")
+    assert code == 2 and "use --force" in output
+    code, output = invoke(
+        "schedule", generated, "--out", plan, "--quiet", "--solver", "dispatch:edd", "--force"
+    )
+    assert code == 0, output
+    assert json.loads((plan / "summary.json").read_text())["solver"]["plan_from"] == "dispatch:edd"
+
+    schedule = pd.read_parquet(plan / "schedule.parquet")
+    schedule.loc[0, "end"] = schedule.loc[0, "end"] + pd.Timedelta(minutes=3)
+    schedule.to_parquet(plan / "schedule.parquet")
+    code, output = invoke("check", generated, plan)
+    assert code == 1 and "violation: schedule.parquet" in output and "expected setup + ceil" in output
+
+
+def test_replanning_with_frozen_operations(generated: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert invoke("schedule", generated, "--out", first, "--quiet", "--solver", "dispatch:atc")[0] == 0
+    code, output = invoke(
+        "schedule",
+        generated,
+        "--out",
+        second,
+        "--quiet",
+        "--time-limit",
+        1,
+        "--workers",
+        1,
+        "--previous",
+        first,
+        "--freeze-until",
+        "2026-12-02T06:00",
+    )
+    assert code == 0, output
+    a, b = pd.read_parquet(first / "schedule.parquet"), pd.read_parquet(second / "schedule.parquet")
+    frozen = a[a["start"] < pd.Timestamp("2026-12-02T06:00")]
+    assert len(frozen) and len(frozen.merge(b, on=list(b.columns))) == len(frozen)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--solver", "dispatch:random"], "unknown solver"),
+        (["--objective", "fastest"], "unknown objective"),
+        (["--previous", "somewhere"], "--previous and --freeze-until go together"),
+    ],
+)
+def test_usage_errors_exit_2(generated: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    code, output = invoke("schedule", generated, "--out", tmp_path / "p", "--quiet", *args)
+    assert code == 2 and message in output
+    assert not (tmp_path / "p").exists()
+
+
+def test_no_feasible_plan_exits_3(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [{"order_id": "HUGE", "customer_id": "c", "product_id": "P", "quantity": 5000, "due": at(100)}]
+    )
+    folder = write_scenario(tmp_path / "s", tables)
+    code, output = invoke("schedule", folder, "--out", tmp_path / "plan", "--quiet")
+    assert code == 3
+    assert "HUGE: cannot finish inside the horizon" in output
+    assert not (tmp_path / "plan").exists()
+
+
+def test_validate_generated_and_missing_folder(generated: Path, tmp_path: Path) -> None:
+    assert invoke("validate", generated)[0] == 0
+    code, output = invoke("validate", tmp_path / "nowhere")
+    assert code == 1 and "not a folder" in output
