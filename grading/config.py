@@ -1,0 +1,29 @@
+"""How to grade: the window, the weights, the tier method and its parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    as_of: pd.Timestamp
+    tier_names: tuple[str, ...] = ("A", "B", "C")
+    window_months: int = 12
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"credit": 0.10, "amount": 0.30, "profit": 0.60}
+    )
+    method: str = "ratio"
+    ratios: dict[str, float] = field(default_factory=lambda: {"A": 0.20, "B": 0.30, "C": 0.50})
+    normalization: str = "percentile"
+    default_margin: float = 0.25
+    pareto_basis: str = "profit"
+    pareto_shares: dict[str, float] = field(default_factory=lambda: {"A": 0.80, "B": 0.95})
+    thresholds: dict[str, float] = field(default_factory=lambda: {"A": 70.0, "B": 40.0})
+
+    @property
+    def window_start(self) -> pd.Timestamp:
+        """Rows dated after this day and up to ``as_of`` (inclusive) count."""
+        return self.as_of - pd.DateOffset(months=self.window_months)

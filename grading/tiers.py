@@ -1,0 +1,265 @@
+"""Composite score, tiers by ratio / Pareto share / score thresholds, manual overrides, migrations.
+
+Ties: customers with the same composite are ordered by profit, then amount (both
+higher first), then customer_id; the same order decides ranks and ratio boundaries.
+
+New customers (no sales in the window) are not ranked against each other by history:
+their composite is their prospect_score (0-100, 0 when missing), and they take the best
+tier whose graded customers they match, that is the best tier whose lowest graded
+composite is at or below that score. Graded customers alone decide where the tiers
+start, so a wave of prospects cannot push graded customers down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from grading.config import GradingConfig
+from grading.metrics import credit_metrics, normalise, sales_metrics
+
+NEUTRAL_SCORE = 50.0  # the credit score of a graded customer without invoices in the window
+METRICS = ("credit", "amount", "profit")
+
+
+def grade(
+    customers: pd.DataFrame,
+    sales: pd.DataFrame,
+    payments: pd.DataFrame,
+    config: GradingConfig,
+    also_customers: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Grade every customer known from any table; one row per customer, best first."""
+    ids = pd.Index(
+        pd.concat(
+            [
+                customers["customer_id"],
+                sales["customer_id"],
+                payments["customer_id"],
+                pd.Series(list(also_customers), dtype="str"),
+            ]
+        )
+        .dropna()
+        .unique(),
+        name="customer_id",
+    )
+    frame = pd.DataFrame(index=ids)
+    info = customers.drop_duplicates("customer_id").set_index("customer_id")
+    frame["name"] = info["name"].reindex(ids) if "name" in info else None
+    frame = frame.join(credit_metrics(payments, config)).join(sales_metrics(sales, config))
+    frame["is_new"] = frame["sales_rows"].fillna(0) == 0
+    frame["prospect_score"] = info["prospect_score"].reindex(ids).astype(float)
+    graded = ~frame["is_new"]
+    frame["credit_score"] = normalise(frame.loc[graded, "credit"], config.normalization).reindex(ids)
+    frame.loc[graded & frame["credit_score"].isna(), "credit_score"] = NEUTRAL_SCORE
+    frame["amount_score"] = normalise(frame.loc[graded, "amount"], config.normalization).reindex(ids)
+    frame["profit_score"] = normalise(frame.loc[graded, "profit"], config.normalization).reindex(ids)
+    composite = sum(config.weights.get(m, 0.0) * frame[f"{m}_score"] for m in METRICS)
+    frame["composite"] = np.where(graded, composite, frame["prospect_score"].fillna(0.0))
+    frame = _ordered(frame)
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    frame["auto_tier"], frame["auto_reason"] = _auto_tiers(frame, config)
+    frame = _overrides(frame, info, config)
+    for column in ("invoices", "sales_rows", "cost_missing_rows"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame.reset_index()[list(TIER_COLUMNS)]
+
+
+TIER_COLUMNS = (
+    "customer_id",
+    "name",
+    "is_new",
+    "invoices",
+    "invoiced",
+    "on_time_share",
+    "avg_days_late",
+    "max_days_late",
+    "overdue_amount",
+    "credit",
+    "credit_score",
+    "sales_rows",
+    "amount",
+    "quantity",
+    "amount_score",
+    "profit",
+    "cost_missing_rows",
+    "profit_score",
+    "prospect_score",
+    "composite",
+    "rank",
+    "auto_tier",
+    "tier",
+    "overridden",
+    "reason",
+)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    key = frame.assign(
+        _p=frame["profit"].fillna(-np.inf),
+        _a=frame["amount"].fillna(-np.inf),
+        _id=frame.index.astype(str),
+    )
+    key = key.sort_values(
+        ["composite", "_p", "_a", "_id"], ascending=[False, False, False, True], kind="stable"
+    )
+    return frame.loc[key.index]
+
+
+def _auto_tiers(frame: pd.DataFrame, config: GradingConfig) -> tuple[pd.Series, pd.Series]:
+    names = config.tier_names
+    tier = pd.Series(names[-1], index=frame.index, dtype=object)
+    reason = pd.Series("", index=frame.index, dtype=object)
+    graded = frame.index[~frame["is_new"]]
+    n = len(graded)
+    if config.method == "ratio" and n:
+        cumulative = np.cumsum([config.ratios.get(t, 0.0) for t in names])
+        bounds = [math.floor(c * n + 0.5) for c in cumulative]
+        bounds[-1] = n
+        position = np.arange(n)
+        which = np.searchsorted(bounds, position, side="right")
+        tier[graded] = [names[min(w, len(names) - 1)] for w in which]
+        top = {t: f"{c:.0%}" for t, c in zip(names, cumulative, strict=True)}
+        reason[graded] = [
+            f"rank {p + 1} of {n} graded by composite; {names[min(w, len(names) - 1)]} is the top "
+            f"{top[names[min(w, len(names) - 1)]]}"
+            for p, w in zip(position, which, strict=True)
+        ]
+    elif config.method == "pareto" and n:
+        basis = frame.loc[graded, config.pareto_basis].fillna(0.0).clip(lower=0)
+        order = basis.sort_values(ascending=False, kind="stable")
+        total = order.sum()
+        before = (order.cumsum() - order) / total if total > 0 else pd.Series(1.0, index=order.index)
+        shares = [config.pareto_shares.get(t, 1.0) for t in names[:-1]]
+        for cid, share_before, value in zip(order.index, before, order, strict=True):
+            k = next((i for i, s in enumerate(shares) if share_before < s and value > 0), len(names) - 1)
+            tier[cid] = names[k]
+            reason[cid] = f"{config.pareto_basis} share before this customer {share_before:.1%}"
+    elif n:
+        tier[graded], reason[graded] = _by_thresholds(frame.loc[graded, "composite"], config)
+    _place_new(frame, tier, reason, config)
+    return tier, reason
+
+
+def _by_thresholds(composite: pd.Series, config: GradingConfig) -> tuple[list[str], list[str]]:
+    names = config.tier_names
+    cuts = [config.thresholds.get(t) for t in names[:-1]]
+    tiers, reasons = [], []
+    for value in composite:
+        k = next((i for i, c in enumerate(cuts) if c is not None and value >= c), len(names) - 1)
+        tiers.append(names[k])
+        reasons.append(
+            f"composite {value:.1f} >= {cuts[k]:g}"
+            if k < len(cuts)
+            else f"composite {value:.1f} below every threshold"
+        )
+    return tiers, reasons
+
+
+def _place_new(frame: pd.DataFrame, tier: pd.Series, reason: pd.Series, config: GradingConfig) -> None:
+    new = frame.index[frame["is_new"]]
+    if not len(new):
+        return
+    names = config.tier_names
+    graded = ~frame["is_new"]
+    if config.method == "score" or not graded.any():
+        tier[new], reasons = _by_thresholds(frame.loc[new, "composite"], config)
+        reason[new] = [f"new customer, prospect score: {r}" for r in reasons]
+        return
+    lowest_of = frame.loc[graded].groupby(tier[graded])["composite"].min()
+    for cid in new:
+        score = frame.at[cid, "composite"]
+        k = next(
+            (i for i, t in enumerate(names[:-1]) if t in lowest_of and score >= lowest_of[t]),
+            len(names) - 1,
+        )
+        tier[cid] = names[k]
+        has_prospect = pd.notna(frame.at[cid, "prospect_score"])
+        reason[cid] = (
+            f"new customer: prospect score {score:g} placed among graded composites"
+            if has_prospect
+            else "new customer without history or prospect score"
+        )
+
+
+def _overrides(frame: pd.DataFrame, info: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+    manual = (
+        info["manual_tier"].reindex(frame.index)
+        if "manual_tier" in info
+        else pd.Series(None, index=frame.index)
+    )
+    why = (
+        info["manual_reason"].reindex(frame.index)
+        if "manual_reason" in info
+        else pd.Series(None, index=frame.index)
+    )
+    has_manual = manual.notna()
+    frame["tier"] = manual.where(has_manual, frame["auto_tier"]).astype(object)
+    frame["overridden"] = has_manual & (manual != frame["auto_tier"])
+    manual_text = "manual tier " + manual.astype(str) + ": " + why.fillna("no reason given").astype(str)
+    frame["reason"] = np.where(has_manual, manual_text, frame["auto_reason"])
+    return frame
+
+
+def migrations(previous: pd.DataFrame, current: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+    """Customers whose tier changed since ``previous``, the direction and the metric that moved them."""
+    names = config.tier_names
+    merged = current.merge(
+        previous, on="customer_id", how="outer", suffixes=("", "_previous"), indicator=True
+    )
+    rows = []
+    for r in merged.to_dict("records"):
+        if r["_merge"] != "both":
+            rows.append(
+                {
+                    "customer_id": r["customer_id"],
+                    "previous_tier": r.get("tier_previous"),
+                    "tier": r.get("tier"),
+                    "direction": "added" if r["_merge"] == "left_only" else "removed",
+                    "driver": "",
+                    "change": float("nan"),
+                }
+            )
+            continue
+        if r["tier"] == r["tier_previous"]:
+            continue
+        up = _rank(names, r["tier"]) < _rank(names, r["tier_previous"])
+        driver, change = _driver(r, config, up)
+        rows.append(
+            {
+                "customer_id": r["customer_id"],
+                "previous_tier": r["tier_previous"],
+                "tier": r["tier"],
+                "direction": "up" if up else "down",
+                "driver": driver,
+                "change": change,
+            }
+        )
+    columns = ["customer_id", "previous_tier", "tier", "direction", "driver", "change"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rank(names: tuple[str, ...], tier: object) -> int:
+    return names.index(str(tier)) if tier in names else len(names)
+
+
+def _driver(r: dict[str, object], config: GradingConfig, up: bool) -> tuple[str, float]:
+    if bool(r.get("overridden")) or bool(r.get("overridden_previous")):
+        return "manual override", float("nan")
+    if r.get("is_new") != r.get("is_new_previous"):
+        return (
+            "first sales in the window" if not r.get("is_new") else "no sales in the window any more"
+        ), float("nan")
+    best, best_change = "composite", 0.0
+    for m in METRICS:
+        now, before = r.get(f"{m}_score"), r.get(f"{m}_score_previous")
+        if now is None or before is None or pd.isna(now) or pd.isna(before):
+            continue
+        change = float(now) - float(before)  # type: ignore[arg-type]
+        weighted = change * config.weights.get(m, 0.0)
+        if (weighted > best_change) if up else (weighted < best_change):
+            best, best_change = m, weighted
+    return best, best_change
