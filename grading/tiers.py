@@ -33,19 +33,9 @@ def grade(
     also_customers: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Grade every customer known from any table; one row per customer, best first."""
-    ids = pd.Index(
-        pd.concat(
-            [
-                customers["customer_id"],
-                sales["customer_id"],
-                payments["customer_id"],
-                pd.Series(list(also_customers), dtype="str"),
-            ]
-        )
-        .dropna()
-        .unique(),
-        name="customer_id",
-    )
+    sources = [customers["customer_id"], sales["customer_id"], payments["customer_id"]]
+    distinct = [_distinct(s) for s in sources] + [np.asarray(list(also_customers), dtype=object)]
+    ids = pd.Index(pd.unique(np.concatenate(distinct)), name="customer_id").dropna()
     frame = pd.DataFrame(index=ids)
     info = customers.drop_duplicates("customer_id").set_index("customer_id")
     frame["name"] = info["name"].reindex(ids) if "name" in info else None
@@ -66,6 +56,13 @@ def grade(
     for column in ("invoices", "sales_rows", "cost_missing_rows"):
         frame[column] = frame[column].fillna(0).astype("int64")
     return frame.reset_index()[list(TIER_COLUMNS)]
+
+
+def _distinct(values: pd.Series) -> np.ndarray:
+    """The distinct non-null values; cheap for dictionary-encoded (categorical) columns."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.categories, dtype=object)
+    return np.asarray(values.dropna().unique(), dtype=object)
 
 
 TIER_COLUMNS = (
@@ -199,7 +196,9 @@ def _overrides(frame: pd.DataFrame, info: pd.DataFrame, config: GradingConfig) -
     has_manual = manual.notna()
     frame["tier"] = manual.where(has_manual, frame["auto_tier"]).astype(object)
     frame["overridden"] = has_manual & (manual != frame["auto_tier"])
-    manual_text = "manual tier " + manual.astype(str) + ": " + why.fillna("no reason given").astype(str)
+    manual_text = (
+        "manual tier " + manual.astype(str) + ": " + why.astype(object).fillna("no reason given").astype(str)
+    )
     frame["reason"] = np.where(has_manual, manual_text, frame["auto_reason"])
     return frame
 

@@ -11,6 +11,7 @@ from scenarios.errors import Problem
 from scenarios.schema import Column, Table
 
 TIME_DTYPE = "datetime64[us]"
+_DAY_US = 86_400_000_000
 _MAX_LISTED = 20  # bad cells listed one by one per column before they are summarised
 
 
@@ -41,7 +42,12 @@ def row_labels(raw: pd.DataFrame, table: Table) -> pd.Series:
 
 def _is_missing(values: pd.Series) -> pd.Series:
     missing = values.isna()
-    if values.dtype == object:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        blank = categories[categories.astype(str).str.strip() == ""]
+        if len(blank):
+            missing |= values.isin(blank)
+    elif values.dtype == object:
         blank = values.map(lambda v: isinstance(v, str) and not v.strip())
         missing |= blank.astype(bool)
     elif pd.api.types.is_string_dtype(values.dtype):
@@ -50,6 +56,11 @@ def _is_missing(values: pd.Series) -> pd.Series:
 
 
 def _to_str(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if not pd.api.types.is_string_dtype(categories.dtype) or categories.dtype == object:
+            values = values.cat.rename_categories([str(c) for c in categories])
+        return values, pd.Series(False, index=values.index)
     if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
         return values.astype("str"), pd.Series(False, index=values.index)
     if pd.api.types.is_float_dtype(values.dtype):
@@ -66,14 +77,19 @@ def _to_number(values: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
         number = pd.Series(np.nan, index=values.index)
         return number, values.notna()
     if pd.api.types.is_numeric_dtype(values.dtype):
-        number = values.astype("float64")
+        number = values.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        number = pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
-    bad = values.notna() & (number.isna() | ~np.isfinite(number.fillna(0.0)))
+        number = pd.to_numeric(values.astype(object), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+    given = values.notna().to_numpy()
+    bad = given & ~np.isfinite(number)
     if integer:
-        bad |= number.notna() & (number % 1 != 0)
-        return number.where(~bad).astype("Int64"), bad
-    return number.where(~bad), bad
+        bad |= np.isfinite(number) & (number % 1 != 0)
+    if bad.any():
+        number = np.where(bad, np.nan, number)
+    typed = pd.Series(number, index=values.index, copy=False)
+    return (typed.astype("Int64") if integer else typed), pd.Series(bad, index=values.index, copy=False)
 
 
 def _to_time(values: pd.Series, date: bool) -> tuple[pd.Series, pd.Series]:
@@ -84,7 +100,7 @@ def _to_time(values: pd.Series, date: bool) -> tuple[pd.Series, pd.Series]:
     else:
         parsed = _parse_times(values)
     bad = values.notna() & parsed.isna()
-    if date:
+    if date and (parsed.to_numpy().view("int64") % _DAY_US != 0).any():
         parsed = parsed.dt.normalize()
     return parsed, bad
 
@@ -125,7 +141,7 @@ def convert_table(raw: pd.DataFrame, table: Table) -> Converted:
     """
     problems: list[Problem] = []
     labels: pd.Series | None = None
-    out = raw.copy()
+    out = raw.copy(deep=False)
     for column in table.columns:
         if column.name not in raw.columns:
             if column.required:
@@ -141,7 +157,8 @@ def convert_table(raw: pd.DataFrame, table: Table) -> Converted:
             continue
         values = raw[column.name]
         missing = _is_missing(values)
-        values = values.where(~missing)
+        if missing.any():
+            values = values.where(~missing)
         typed, bad = _convert(values, column)
         out[column.name] = typed
         issues = [(_out_of_range(typed, column), typed)]
@@ -166,15 +183,15 @@ def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _out_of_range(typed: pd.Series, column: Column) -> pd.Series:
-    bad = pd.Series(False, index=typed.index)
     if column.minimum is None and column.maximum is None:
-        return bad
-    number = typed.astype("float64")
+        return pd.Series(False, index=typed.index)
+    number = typed.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.zeros(len(number), dtype=bool)
     if column.minimum is not None:
-        bad |= (number <= column.minimum) if column.strict else (number < column.minimum)
+        out |= (number <= column.minimum) if column.strict else (number < column.minimum)
     if column.maximum is not None:
-        bad |= number > column.maximum
-    return bad.fillna(False).astype(bool)
+        out |= number > column.maximum
+    return pd.Series(out, index=typed.index, copy=False)
 
 
 def _cell_problems(

@@ -61,7 +61,10 @@ def read_table_file(path: Path, name: str) -> tuple[pd.DataFrame | None, list[Pr
         if path.suffix == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         else:
-            frame = pq.read_table(path).to_pandas(date_as_object=False)
+            wanted = [c.name for c in TABLES[name].columns if c.categorical] if name in TABLES else []
+            present = set(pq.read_schema(path).names)
+            dictionary = [c for c in wanted if c in present]
+            frame = pq.read_table(path, read_dictionary=dictionary).to_pandas(date_as_object=False)
     except (
         OSError,
         ValueError,
