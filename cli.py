@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem
+from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
 from scenarios.terminal import frame_table, kpi_table
 from scheduler.result import ProgressEvent
@@ -186,7 +187,6 @@ def schedule(
     force: ForceOpt = False,
 ) -> None:
     """Grade, schedule and write a checked plan folder."""
-    from scenarios.io import ensure_writable
     from scenarios.pipeline import make_plan, solve_options, write_plan
 
     if (previous is None) != (freeze_until is None):
@@ -236,6 +236,50 @@ def check(
         _say(f"{len(violations)} violation(s)")
         raise typer.Exit(1)
     _say(f"{plan}: the plan holds")
+
+
+@app.command("complaints")
+def complaints_command(
+    scenario: ScenarioArg,
+    as_of: Annotated[
+        str | None, typer.Option(help="The moment to judge deadlines at (default: now).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for complaints.parquet, delays and complaints.html.")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """The complaint queue ordered by tier and deadline, and the overdue report."""
+    import pandas as pd
+
+    from scenarios.complaints_io import scenario_complaints, write_complaints
+    from scenarios.convert import parse_timestamp
+
+    moment = pd.Timestamp.now().floor("min") if as_of is None else parse_timestamp(as_of)
+    if pd.isna(moment):
+        raise typer.BadParameter("expected a plant-local ISO 8601 timestamp", param_hint="--as-of")
+    with _exit_codes():
+        if out is not None:
+            ensure_writable(out, force)
+        loaded = _load(scenario)
+        outcome = scenario_complaints(loaded, moment)
+        if out is not None:
+            write_complaints(loaded, outcome, out, force)
+    queue = outcome.queue[outcome.queue["queue_position"].notna()]
+    shown = [
+        "queue_position",
+        "complaint_id",
+        "customer_id",
+        "tier",
+        "deadline",
+        "state",
+        "days_overdue",
+        "subject",
+    ]
+    out_console.print(frame_table(queue[shown], f"Open complaints as of {moment:%Y-%m-%d %H:%M}"))
+    out_console.print(frame_table(outcome.delays, "Delays per tier"))
+    if out is not None:
+        _say(f"wrote {out}")
 
 
 @app.command()

@@ -31,6 +31,8 @@ SHOWN = [
     "quantity",
     "profit",
     "cost_missing_rows",
+    "complaints",
+    "complaints_overdue",
     "reason",
 ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scenarios.complaints_io import scenario_complaints, write_complaints
 from scenarios.grading_io import grade_to_folder
 from scenarios.model import load_scenario
 from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
@@ -45,8 +46,14 @@ def run_demo(
         f"from {s['solver']['plan_from']} in {s['runtime_s']:.1f} s; independent check: "
         + ("holds" if not violations else f"{len(violations)} violations")
     )
+    complaints = scenario_complaints(scenario, scenario.settings.plan.start, plan.tiers)
+    write_complaints(scenario, complaints, out / "complaints", force=True)
+    overdue = int((complaints.queue["state"] == "overdue").sum())
+    open_count = int(complaints.queue["queue_position"].notna().sum())
+    outcome.lines.append(f"complaints: {open_count} open, {overdue} overdue as of the plan start")
     outcome.lines.append(
-        f"report: {out / 'plan' / 'report.html'}; grading: {out / 'grading' / 'grading.html'}"
+        f"reports: {out / 'plan' / 'report.html'}, {out / 'grading' / 'grading.html'}, "
+        f"{out / 'complaints' / 'complaints.html'}"
     )
     outcome.tables.append(kpi_table(s))
     return outcome

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.table import Table
 
+from complaints.queue import complaint_figures, complaint_queue
 from grading import migrations
 from grading.report import grading_report, tier_sizes
 from scenarios.errors import InputError, Problem
@@ -50,13 +51,29 @@ def read_previous_tiers(path: Path) -> pd.DataFrame:
     return previous
 
 
+def _with_complaints(scenario: Scenario, tiers: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's complaints and overdue complaints as of the end of the grading day."""
+    if scenario["complaints"].empty or any(
+        t not in scenario.settings.tiers.complaint_sla_days for t in scenario.settings.tiers.names
+    ):
+        return tiers
+    end_of_day = scenario.settings.as_of + pd.Timedelta(days=1)
+    names, sla = scenario.settings.tiers.names, scenario.settings.tiers.complaint_sla_days
+    figures = complaint_figures(complaint_queue(scenario["complaints"], tiers, names, sla, end_of_day))
+    shown = tiers.merge(figures, left_on="customer_id", right_index=True, how="left")
+    shown[["complaints", "complaints_overdue"]] = (
+        shown[["complaints", "complaints_overdue"]].fillna(0).astype(int)
+    )
+    return shown
+
+
 def grade_to_folder(
     scenario: Scenario, out: Path, previous: Path | None = None, force: bool = False
 ) -> GradingOutcome:
     config = grading_config(scenario)
     tiers = grade_scenario(scenario)
     moved = migrations(read_previous_tiers(previous), tiers, config) if previous is not None else None
-    html = grading_report(tiers, config, moved)
+    html = grading_report(_with_complaints(scenario, tiers), config, moved)
     writers = {
         "tiers.parquet": lambda p: write_table(tiers, p),
         "grading.html": lambda p: p.write_text(html, encoding="utf-8"),
@@ -65,4 +82,15 @@ def grade_to_folder(
         writers["migrations.parquet"] = lambda p: write_table(moved, p)
     write_folder(out, writers, force)
     sizes = tier_sizes(tiers, config.tier_names)
-    return GradingOutcome(tiers, moved, frame_table(sizes, f"Tiers of {len(tiers)} customers"))
+    shown = pd.DataFrame(
+        {
+            "tier": sizes["tier"],
+            "customers": sizes["customers"],
+            "% customers": (sizes["share_of_customers"] * 100).round().astype(int).astype(str) + "%",
+            "% amount": (sizes["share_of_amount"] * 100).round().astype(int).astype(str) + "%",
+            "% profit": (sizes["share_of_profit"] * 100).round().astype(int).astype(str) + "%",
+            "overridden": sizes["overridden"],
+            "new": sizes["new"],
+        }
+    )
+    return GradingOutcome(tiers, moved, frame_table(shown, f"Tiers of {len(tiers)} customers"))

@@ -37,7 +37,8 @@ def frame_table(frame: pd.DataFrame, title: str, max_rows: int = 30) -> Table:
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
             frame[column]
         )
-        table.add_column(str(column), justify="right" if numeric else "left")
+        label = str(column).replace("_", " ")
+        table.add_column(label, justify="right" if numeric else "left", overflow="fold")
     for values in frame.head(max_rows).itertuples(index=False):
         table.add_row(*(_cell(v) for v in values))
     if len(frame) > max_rows:
@@ -51,5 +52,9 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return (
+            value.strftime("%m-%d %H:%M")
+            if value.year == pd.Timestamp.now().year
+            else value.strftime("%Y-%m-%d")
+        )
     return str(value)
