@@ -283,6 +283,107 @@ def complaints_command(
 
 
 @app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="Study file: a base scenario and named variants (TOML).")],
+    out: Annotated[Path, typer.Option(help="Folder for one plan per variant and the comparison.")],
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """What-if study: one plan per variant, plus the comparison."""
+    from scenarios.compare import compare_plans
+    from scenarios.whatif import run_study
+
+    with _exit_codes():
+        ensure_writable(out, force)
+        with _progress(quiet) as on_progress:
+            report = (lambda name, event: on_progress(event)) if on_progress else None
+            outcome = run_study(spec, out, force, report)
+    for name, reason in outcome.failures.items():
+        _say(f"{name}: no feasible plan: {reason}", err_console)
+    if outcome.folders:
+        comparison = compare_plans(list(outcome.folders.values()), list(outcome.folders))
+        out_console.print(frame_table(comparison.kpis, "KPIs per tier", max_rows=100))
+        out_console.print(frame_table(comparison.changes, "Orders whose outcome changed"))
+    _say(f"wrote {out}")
+
+
+@app.command()
+def compare(
+    plans: Annotated[list[Path], typer.Argument(help="Plan folders; the first is the reference.")],
+    output_format: Annotated[str, typer.Option("--format", help="table, json, csv or html.")] = "table",
+) -> None:
+    """KPIs per tier side by side, and the orders whose outcome changed."""
+    import json
+
+    from scenarios.compare import compare_plans, comparison_html
+
+    if output_format not in ("table", "json", "csv", "html"):
+        raise typer.BadParameter("expected table, json, csv or html", param_hint="--format")
+    if len(plans) < 2:
+        raise typer.BadParameter("give at least two plan folders", param_hint="PLANS")
+    with _exit_codes():
+        comparison = compare_plans(plans)
+    if output_format == "json":
+        doc = {
+            "plans": comparison.names,
+            "objectives": comparison.objectives.to_dict("records"),
+            "kpis": comparison.kpis.to_dict("records"),
+            "changed_orders": comparison.changes.to_dict("records"),
+        }
+        typer.echo(json.dumps(doc, indent=2, default=str))
+    elif output_format == "csv":
+        typer.echo(comparison.kpis.to_csv(index=False), nl=False)
+        typer.echo("")
+        typer.echo(comparison.changes.to_csv(index=False), nl=False)
+    elif output_format == "html":
+        typer.echo(comparison_html(comparison), nl=False)
+    else:
+        out_console.print(frame_table(comparison.objectives, "Objectives"))
+        out_console.print(frame_table(comparison.kpis, "KPIs per tier", max_rows=100))
+        out_console.print(
+            frame_table(comparison.changes, f"Orders whose outcome changed (against {comparison.names[0]})")
+        )
+
+
+@app.command()
+def batch(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario folders.")],
+    out: Annotated[Path, typer.Option(help="Folder for one plan folder per scenario and the summary.")],
+    executor: Annotated[str, typer.Option(help="local (one after the other) or dask (processes).")] = "local",
+    time_limit: Annotated[float | None, typer.Option(min=0.01, help="Seconds per scenario.")] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Search workers per scenario.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Unattended runs: one plan folder per scenario, a summary at the end."""
+    import pandas as pd
+
+    from scenarios.batch import EXECUTORS, batch_exit_code, run_batch
+
+    if executor not in EXECUTORS:
+        raise typer.BadParameter("expected local or dask", param_hint="--executor")
+    with _exit_codes():
+        ensure_writable(out, force)
+        items = run_batch(scenarios, out, executor, force, {"time_limit_s": time_limit, "workers": workers})
+    summary = pd.DataFrame([i.__dict__ for i in items])
+    columns = [
+        "folder",
+        "outcome",
+        "status",
+        "objective_value",
+        "gap",
+        "runtime_s",
+        "late",
+        "unscheduled",
+        "message",
+    ]
+    out_console.print(frame_table(summary[columns], f"Batch of {len(items)} scenarios", max_rows=1000))
+    _say(f"wrote {out}")
+    code = batch_exit_code(items)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     out: Annotated[
         Path | None, typer.Option(help="Folder for the demo run (default: a new temporary folder).")

@@ -28,6 +28,7 @@ class SolveOptions:
     seed: int = 0
     solver: str = "cpsat"
     log: bool = False
+    parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (name, value)
 
     def check(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -95,7 +96,9 @@ def _cpsat(
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
     from scheduler.cpsat.model import CpSatModel, SolverSettings  # CP-SAT loads only when used
 
-    settings = SolverSettings(options.time_limit_s, options.workers, options.seed, options.log)
+    settings = SolverSettings(
+        options.time_limit_s, options.workers, options.seed, options.log, options.parameters
+    )
     model = CpSatModel(problem)
     names = primary_rounds(problem, options.objective)
     total = options.time_limit_s

@@ -30,6 +30,7 @@ class SolverSettings:
     workers: int = 0
     seed: int = 0
     log: bool = False
+    parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters, set as given
 
     @property
     def deterministic(self) -> bool:
@@ -154,6 +155,8 @@ class CpSatModel:
         params.num_workers = settings.workers
         params.random_seed = settings.seed
         params.log_search_progress = settings.log
+        for key, value in settings.parameters:
+            setattr(params, key, value)
         if settings.deterministic:
             params.max_deterministic_time = max(0.01, seconds)
             params.max_time_in_seconds = max(1.0, 4 * seconds)  # a guard only

@@ -1,0 +1,104 @@
+"""Plans side by side: KPIs per tier, and the orders whose outcome changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scenarios.errors import InputError, Problem
+from scenarios.html import page, paragraph, section, table
+from scenarios.io import read_plan_table
+from scheduler.plan import KPI_KEYS
+
+
+@dataclass(frozen=True)
+class Comparison:
+    names: list[str]
+    kpis: pd.DataFrame  # tier, kpi, one column per plan
+    changes: pd.DataFrame  # order_id, the first plan's outcome, then each other plan's, and what changed
+    objectives: pd.DataFrame  # plan, status, objective, value, bound, gap, runtime
+
+
+def load_plan_parts(folder: Path) -> tuple[dict, pd.DataFrame]:
+    folder = Path(folder)
+    if not (folder / "summary.json").is_file() or not (folder / "orders.parquet").is_file():
+        raise InputError(
+            [Problem(str(folder), "", "", "not a plan folder; expected summary.json and orders.parquet")]
+        )
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8")), read_plan_table(
+        folder, "orders"
+    )
+
+
+def plan_names(folders: list[Path]) -> list[str]:
+    """Short, distinct names: the folder names, with parents added where they clash."""
+    names = [Path(f).name for f in folders]
+    if len(set(names)) < len(names):
+        names = [f"{Path(f).parent.name}/{Path(f).name}" for f in folders]
+    return [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def compare_plans(folders: list[Path], names: list[str] | None = None) -> Comparison:
+    """Compare plans against the first one."""
+    parts = [load_plan_parts(f) for f in folders]
+    names = names or plan_names(folders)
+    tiers = list(dict.fromkeys(t for summary, _ in parts for t in summary["kpis"]))
+    rows = []
+    for tier in tiers:
+        for key in KPI_KEYS:
+            row = {"tier": tier, "kpi": key}
+            for name, (summary, _) in zip(names, parts, strict=True):
+                row[name] = summary["kpis"].get(tier, {}).get(key)
+            rows.append(row)
+    kpis = pd.DataFrame(rows)
+    objectives = pd.DataFrame(
+        [
+            {
+                "plan": n,
+                "status": s["status"],
+                "objective": s["objective"],
+                "value": s["objective_value"],
+                "bound": s["best_bound"],
+                "gap": s["gap"],
+                "runtime_s": s["runtime_s"],
+            }
+            for n, (s, _) in zip(names, parts, strict=True)
+        ]
+    )
+    return Comparison(names, kpis, _changes(names, [o for _, o in parts]), objectives)
+
+
+def _outcome(row: pd.Series) -> str:
+    if row["status"] != "scheduled":
+        return "unscheduled"
+    return "on time" if row["tardiness_minutes"] == 0 else f"late {int(row['tardiness_minutes'])} min"
+
+
+def _changes(names: list[str], orders: list[pd.DataFrame]) -> pd.DataFrame:
+    every = pd.concat(orders).drop_duplicates("order_id").set_index("order_id")
+    frame = pd.DataFrame({"tier": every["tier"]}).sort_index()
+    for name, o in zip(names, orders, strict=True):
+        outcome = o.set_index("order_id").apply(_outcome, axis=1)
+        frame[name] = outcome.reindex(frame.index).fillna("not in plan")
+    changed = (frame[names].ne(frame[names[0]], axis=0)).any(axis=1)
+    return frame[changed].reset_index().rename(columns={"index": "order_id"})
+
+
+def comparison_table(c: Comparison) -> pd.DataFrame:
+    """One frame for text output: KPI rows, plans as columns."""
+    return c.kpis
+
+
+def comparison_html(c: Comparison) -> str:
+    return page(
+        "tierplan: plans compared",
+        [
+            paragraph("Plans: " + ", ".join(c.names) + f". Changes are against {c.names[0]}."),
+            section("Objectives", table(c.objectives, floats="{:,.2f}")),
+            section("KPIs per tier", table(c.kpis)),
+            section("Orders whose outcome changed", table(c.changes)),
+        ],
+    )

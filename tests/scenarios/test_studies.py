@@ -1,0 +1,127 @@
+"""What-if studies (run), plan comparison (compare) and unattended batches (batch)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from scenarios.generate import PlantSpec, write_generated
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_generated(
+        tmp_path_factory.mktemp("study") / "plant", PlantSpec(orders=16, seed=8, horizon_days=4)
+    )
+
+
+def invoke(*args: object) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+STUDY = """
+base = "plant"
+[solve]
+time_limit_s = 1
+workers = 1
+
+[[variant]]
+name = "rush order"
+add_orders = [
+  { order_id = "RUSH", customer_id = "C001", product_id = "P001", quantity = 30, due = 2026-12-01T18:00:00 },
+]
+
+[[variant]]
+name = "M01 down"
+machine_down = [{ machine_id = "M01", start = 2026-12-01T06:00:00, end = 2026-12-03T06:00:00 }]
+
+[[variant]]
+name = "late receipts"
+delay_receipts = [{ material_id = "MAT001", days = 2 }]
+
+[[variant]]
+name = "A counts more"
+tier_weights = { A = 20, B = 2, C = 1 }
+"""
+
+
+def test_what_if_study(plant: Path, tmp_path: Path) -> None:
+    spec = plant.parent / "study.toml"
+    spec.write_text(STUDY)
+    out = tmp_path / "study"
+    code, output = invoke("run", spec, "--out", out, "--quiet")
+    assert code == 0, output
+    for name in ("base", "rush-order", "m01-down", "late-receipts", "a-counts-more"):
+        assert (out / name / "summary.json").is_file(), name
+    rush = pd.read_parquet(out / "rush-order" / "orders.parquet")
+    assert "RUSH" in set(rush["order_id"])
+    down = pd.read_parquet(out / "m01-down" / "schedule.parquet")
+    on_m01 = down[down["machine_id"] == "M01"]
+    assert (on_m01["start"] >= pd.Timestamp("2026-12-03T06:00")).all()
+    weights = json.loads((out / "a-counts-more" / "summary.json").read_text())["tiers"]["weights"]
+    assert weights["A"] == 20
+    changed = pd.read_parquet(out / "changed_orders.parquet")
+    assert "RUSH" in set(changed["order_id"])
+    assert "Orders whose outcome changed" in (out / "comparison.html").read_text()
+
+
+def test_invalid_variant_writes_nothing(plant: Path, tmp_path: Path) -> None:
+    spec = plant.parent / "bad.toml"
+    spec.write_text(
+        'base = "plant"\n[[variant]]\nname = "bad"\nmachine_down = [{ machine_id = "NOPE", '
+        "start = 2026-12-01T06:00:00, end = 2026-12-01T08:00:00 }]\n"
+    )
+    code, output = invoke("run", spec, "--out", tmp_path / "study", "--quiet")
+    assert code == 1 and "variant bad: downtime" in output and "unknown machine NOPE" in output
+    assert not (tmp_path / "study").exists()
+
+
+def test_compare_formats(plant: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert invoke("schedule", plant, "--out", a, "--quiet", "--solver", "dispatch:edd")[0] == 0
+    assert invoke("schedule", plant, "--out", b, "--quiet", "--solver", "dispatch:wspt")[0] == 0
+    code, output = invoke("compare", a, b, "--format", "json")
+    assert code == 0
+    doc = json.loads(output)
+    assert doc["plans"] == ["a", "b"]
+    late = {r["tier"]: (r["a"], r["b"]) for r in doc["kpis"] if r["kpi"] == "late"}
+    assert set(late) == {"A", "B", "C", "all"}
+    for r in doc["changed_orders"]:
+        assert r["a"] != r["b"]
+    code, output = invoke("compare", a, b, "--format", "csv")
+    assert code == 0 and output.startswith("tier,kpi,a,b")
+    code, output = invoke("compare", a, b, "--format", "html")
+    assert code == 0 and output.startswith("<!DOCTYPE html>")
+    code, output = invoke("compare", a, b)
+    assert code == 0 and "KPIs per tier" in output
+    code, output = invoke("compare", a, tmp_path / "nothing")
+    assert code == 1 and "not a plan folder" in output
+
+
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_batch(plant: Path, tmp_path: Path, executor: str) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "scenario.toml").write_text("[plan]\nstart = 2026-12-01T06:00:00\n")
+    out = tmp_path / "batch"
+    code, output = invoke(
+        "batch", plant, broken, "--out", out, "--executor", executor, "--time-limit", 1, "--workers", 1
+    )
+    assert code == 1, output  # one scenario is invalid
+    summary = pd.read_parquet(out / "batch_summary.parquet").set_index("folder")
+    assert (
+        summary.loc["plant", "outcome"] == "planned" and summary.loc["broken", "outcome"] == "invalid input"
+    )
+    assert "orders: required table missing" in summary.loc["broken", "message"]
+    assert (out / "plant" / "schedule.parquet").is_file() and not (out / "broken").exists()
+    code, output = invoke("batch", plant, "--out", out)
+    assert code == 2 and "use --force" in output
