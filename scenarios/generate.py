@@ -154,12 +154,14 @@ def _routings(
     rng: np.random.Generator, machines: pd.DataFrame, spec: PlantSpec
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     groups = list(dict.fromkeys(machines["group"]))
+    sizes = machines["group"].value_counts().reindex(groups).to_numpy(dtype=float)
+    capacity = sizes / sizes.sum()  # groups with more machines see more steps, so the load is even
     n_products = int(np.clip(spec.orders // 8, 5, 400))
     product_ids = _ids("P", n_products)
     base_minutes = rng.lognormal(np.log(1.2), 0.5, n_products)
     rows = []
     for p, product in enumerate(product_ids):
-        chosen = _route(rng, len(groups), int(rng.integers(3, 9)))
+        chosen = _route(rng, capacity, int(rng.integers(3, 9)))
         for k, g in enumerate(chosen):
             setup = int(rng.choice([0, 15, 20, 30, 45, 60]))
             step_factor = rng.uniform(0.5, 1.6)
@@ -179,14 +181,17 @@ def _routings(
     return pd.DataFrame({"product_id": product_ids}), routings
 
 
-def _route(rng: np.random.Generator, n_groups: int, n_steps: int) -> list[int]:
-    """Groups a product visits: a flow through distinct groups, re-entrant in small plants."""
+def _route(rng: np.random.Generator, capacity: np.ndarray, n_steps: int) -> list[int]:
+    """Groups a product visits, by their share of machines: a flow through distinct groups,
+    re-entrant in small plants (never the same group twice in a row)."""
+    n_groups = len(capacity)
     if n_steps <= n_groups:
-        return sorted(int(g) for g in rng.choice(n_groups, size=n_steps, replace=False))
-    route = [int(rng.integers(n_groups))]
+        return sorted(int(g) for g in rng.choice(n_groups, size=n_steps, replace=False, p=capacity))
+    route = [int(rng.choice(n_groups, p=capacity))]
     while len(route) < n_steps:
-        g = int(rng.integers(n_groups - 1))
-        route.append(g if g < route[-1] else g + 1)  # never the same group twice in a row
+        p = capacity.copy()
+        p[route[-1]] = 0.0
+        route.append(int(rng.choice(n_groups, p=p / p.sum())))
     return route
 
 
@@ -197,10 +202,12 @@ def _customers(rng: np.random.Generator, spec: PlantSpec, as_of: pd.Timestamp) -
         ["punctual", "sometimes_late", "chronic_late", "bad_debt"], n, p=[0.6, 0.25, 0.1, 0.05]
     )
     is_new = rng.random(n) < 0.08
+    is_new[rng.integers(n)] = True  # every plant has a new customer and a manual override
     behaviour = np.where(is_new, "new", behaviour)
     since_days = np.where(is_new, rng.integers(5, 60, n), rng.integers(400, 4000, n))
     prospect = np.where(is_new, np.round(rng.uniform(20, 95, n), 0), np.nan)
     manual = rng.random(n) < 0.03
+    manual[rng.integers(n)] = True
     manual_tier = pd.Series(rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2])).where(manual)
     reasons = [
         "strategic account",

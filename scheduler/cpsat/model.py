@@ -22,6 +22,12 @@ CONSTRAINT_FAMILIES = (
     constraints.add_tardiness,
 )
 Progress = Callable[[float, float, float], None]  # objective, bound, seconds into the round
+# With one worker the search stops after a fixed amount of work, measured in CP-SAT's
+# deterministic time, so that the same input gives the same plan on a busy or idle
+# machine. On scheduling models one worker does about 0.1-0.6 units per second; 0.25
+# units per second of the time limit ends most searches within 0.5-2.5x the limit.
+DETERMINISTIC_PER_SECOND = 0.25
+WALL_GUARD = 5.0  # ... and wall-clock time stops it at 5x the limit whatever happens
 
 
 @dataclass(frozen=True)
@@ -158,8 +164,8 @@ class CpSatModel:
         for key, value in settings.parameters:
             setattr(params, key, value)
         if settings.deterministic:
-            params.max_deterministic_time = max(0.01, seconds)
-            params.max_time_in_seconds = max(1.0, 4 * seconds)  # a guard only
+            params.max_deterministic_time = max(0.01, seconds * DETERMINISTIC_PER_SECOND)
+            params.max_time_in_seconds = max(1.0, WALL_GUARD * seconds)  # a guard only
         else:
             params.max_time_in_seconds = max(0.01, seconds)
         callback = _Callback(scale, on_progress)
@@ -169,7 +175,11 @@ class CpSatModel:
                 callback.last_objective, bound / scale, time.perf_counter() - began
             )
         status = solver.solve(self.model, callback)
-        used = solver.deterministic_time if settings.deterministic else time.perf_counter() - began
+        used = (
+            solver.deterministic_time / DETERMINISTIC_PER_SECOND
+            if settings.deterministic
+            else time.perf_counter() - began
+        )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return RoundResult(name, solver.status_name(status), None, None, used, None)
         return RoundResult(
