@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+GRADING_METHODS = ("ratio", "pareto", "score")
+NORMALIZATIONS = ("percentile", "minmax")
+PARETO_BASES = ("profit", "amount")
+
 
 @dataclass(frozen=True)
 class GradingConfig:
-    as_of: pd.Timestamp
+    """The ``[grading]`` settings; ``as_of`` must be set before grading."""
+
+    as_of: pd.Timestamp | None = None
     tier_names: tuple[str, ...] = ("A", "B", "C")
     window_months: int = 12
     weights: dict[str, float] = field(
@@ -26,4 +32,6 @@ class GradingConfig:
     @property
     def window_start(self) -> pd.Timestamp:
         """Rows dated after this day and up to ``as_of`` (inclusive) count."""
+        if self.as_of is None:
+            raise ValueError("grading needs an as_of date")
         return self.as_of - pd.DateOffset(months=self.window_months)

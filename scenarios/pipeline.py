@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +24,9 @@ from scheduler.solve import SolveOptions, solve
 
 
 def grading_config(scenario: Scenario) -> GradingConfig:
-    g = scenario.settings.grading
-    return GradingConfig(
-        as_of=scenario.settings.as_of,
-        tier_names=scenario.settings.tiers.names,
-        window_months=g.window_months,
-        weights=g.weights,
-        method=g.method,
-        ratios=g.ratios,
-        normalization=g.normalization,
-        default_margin=g.default_margin,
-        pareto_basis=g.pareto_basis,
-        pareto_shares=g.pareto_shares,
-        thresholds=g.thresholds,
-    )
+    """The scenario's [grading] settings with the grading date and tier names filled in."""
+    s = scenario.settings
+    return replace(s.grading, as_of=s.as_of, tier_names=s.tiers.names)
 
 
 def grade_scenario(scenario: Scenario) -> pd.DataFrame:
@@ -75,15 +64,7 @@ def build_scenario_problem(
 
 def solve_options(scenario: Scenario, **overrides: Any) -> SolveOptions:
     """The scenario's [solve] settings, with command-line values (not None) on top."""
-    s = scenario.settings.solve
-    values: dict[str, Any] = {
-        "objective": s.objective,
-        "time_limit_s": s.time_limit_s,
-        "workers": s.workers,
-        "seed": s.seed,
-    }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return SolveOptions(**values)
+    return replace(scenario.settings.solve, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def check_context(scenario: Scenario, tiers: pd.DataFrame) -> CheckContext:

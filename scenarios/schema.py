@@ -201,18 +201,3 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
-
-# The columns of the plan folder (contract section 2), in order.
-SCHEDULE_COLUMNS = ("order_id", "step", "machine_id", "start", "end")
-PLAN_ORDER_COLUMNS = (
-    "order_id",
-    "customer_id",
-    "tier",
-    "weight",
-    "due",
-    "completion",
-    "tardiness_minutes",
-    "status",
-    "reason",
-)
-MATERIAL_COLUMNS = ("material_id", "order_id", "quantity", "time")

@@ -10,12 +10,11 @@ from typing import Any
 
 import pandas as pd
 
+from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
 from scenarios.errors import Problem
+from scheduler.schedule import OBJECTIVES
+from scheduler.solve import SolveOptions
 
-OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
-GRADING_METHODS = ("ratio", "pareto", "score")
-NORMALIZATIONS = ("percentile", "minmax")
-PARETO_BASES = ("profit", "amount")
 SETTINGS_FILE = "scenario.toml"
 
 
@@ -49,35 +48,11 @@ class TierSettings:
 
 
 @dataclass(frozen=True)
-class GradingSettings:
-    as_of: pd.Timestamp | None = None
-    window_months: int = 12
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"credit": 0.10, "amount": 0.30, "profit": 0.60}
-    )
-    method: str = "ratio"
-    ratios: dict[str, float] = field(default_factory=lambda: {"A": 0.20, "B": 0.30, "C": 0.50})
-    normalization: str = "percentile"
-    default_margin: float = 0.25
-    pareto_basis: str = "profit"
-    pareto_shares: dict[str, float] = field(default_factory=lambda: {"A": 0.80, "B": 0.95})
-    thresholds: dict[str, float] = field(default_factory=lambda: {"A": 70.0, "B": 40.0})
-
-
-@dataclass(frozen=True)
-class SolveSettings:
-    objective: str = "weighted_tardiness"
-    time_limit_s: float = 60.0
-    workers: int = 0
-    seed: int = 0
-
-
-@dataclass(frozen=True)
 class Settings:
     plan: PlanSettings
     tiers: TierSettings = field(default_factory=TierSettings)
-    grading: GradingSettings = field(default_factory=GradingSettings)
-    solve: SolveSettings = field(default_factory=SolveSettings)
+    grading: GradingConfig = field(default_factory=GradingConfig)
+    solve: SolveOptions = field(default_factory=SolveOptions)
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -219,7 +194,7 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
     tiers = _parse_tiers(r)
     grading = _parse_grading(r, tiers)
     solve_values = r.section("solve")
-    solve = SolveSettings(
+    solve = SolveOptions(
         objective=r.choice("solve", solve_values, "objective", "weighted_tardiness", OBJECTIVES),
         time_limit_s=r.number("solve", solve_values, "time_limit_s", 60.0),
         workers=int(r.number("solve", solve_values, "workers", 0, strict=False, integer=True)),
@@ -266,9 +241,9 @@ def _parse_tiers(r: _Reader) -> TierSettings:
     return TierSettings(tuple(names), weights, sla)
 
 
-def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingSettings:
+def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingConfig:
     values = r.section("grading")
-    d = GradingSettings()
+    d = GradingConfig()
     custom = tiers.names != TierSettings().names
     weights = r.mapping("grading", values, "weights", d.weights, 0.0, False)
     for metric in weights:
@@ -290,8 +265,9 @@ def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingSettings:
     margin = r.number("grading", values, "default_margin", d.default_margin, -math.inf, False)
     if not -1.0 <= margin <= 1.0:
         r.problem("grading", "default_margin", f"found {margin:g}; expected a share between -1 and 1")
-    return GradingSettings(
+    return GradingConfig(
         as_of=_as_date(r.timestamp("grading", values, "as_of")),
+        tier_names=tiers.names,
         window_months=int(r.number("grading", values, "window_months", 12, integer=True)),
         weights=weights,
         method=method,
