@@ -106,6 +106,17 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[key.index]
 
 
+def _first_match(conditions: list[np.ndarray], size: int, names: tuple[str, ...]) -> np.ndarray:
+    """Per row, the first tier whose condition holds, else the lowest tier (index into names)."""
+    which = np.full(size, len(names) - 1)
+    open_rows = np.ones(size, dtype=bool)
+    for i, condition in enumerate(conditions):
+        hit = open_rows & condition
+        which[hit] = i
+        open_rows &= ~hit
+    return which
+
+
 def _auto_tiers(frame: pd.DataFrame, config: GradingConfig) -> tuple[pd.Series, pd.Series]:
     names = config.tier_names
     tier = pd.Series(names[-1], index=frame.index, dtype=object)
@@ -114,46 +125,47 @@ def _auto_tiers(frame: pd.DataFrame, config: GradingConfig) -> tuple[pd.Series, 
     n = len(graded)
     if config.method == "ratio" and n:
         cumulative = np.cumsum([config.ratios.get(t, 0.0) for t in names])
-        bounds = [math.floor(c * n + 0.5) for c in cumulative]
+        bounds = np.array([math.floor(c * n + 0.5) for c in cumulative])
         bounds[-1] = n
         position = np.arange(n)
-        which = np.searchsorted(bounds, position, side="right")
-        tier[graded] = [names[min(w, len(names) - 1)] for w in which]
-        top = {t: f"{c:.0%}" for t, c in zip(names, cumulative, strict=True)}
-        reason[graded] = [
-            f"rank {p + 1} of {n} graded by composite; {names[min(w, len(names) - 1)]} is the top "
-            f"{top[names[min(w, len(names) - 1)]]}"
-            for p, w in zip(position, which, strict=True)
-        ]
+        which = np.minimum(np.searchsorted(bounds, position, side="right"), len(names) - 1)
+        tier[graded] = np.asarray(names, dtype=object)[which]
+        top = np.asarray([f"{c:.0%}" for c in cumulative], dtype=object)[which]
+        reason[graded] = (
+            "rank "
+            + pd.Series(position + 1).astype(str)
+            + f" of {n} graded by composite; "
+            + tier[graded].to_numpy()
+            + " is the top "
+            + top
+        ).to_numpy()
     elif config.method == "pareto" and n:
         basis = frame.loc[graded, config.pareto_basis].fillna(0.0).clip(lower=0)
         order = basis.sort_values(ascending=False, kind="stable")
         total = order.sum()
-        before = (order.cumsum() - order) / total if total > 0 else pd.Series(1.0, index=order.index)
+        before = ((order.cumsum() - order) / total).to_numpy() if total > 0 else np.ones(len(order))
         shares = [config.pareto_shares.get(t, 1.0) for t in names[:-1]]
-        for cid, share_before, value in zip(order.index, before, order, strict=True):
-            k = next((i for i, s in enumerate(shares) if share_before < s and value > 0), len(names) - 1)
-            tier[cid] = names[k]
-            reason[cid] = f"{config.pareto_basis} share before this customer {share_before:.1%}"
+        which = _first_match([(before < s) & (order.to_numpy() > 0) for s in shares], len(order), names)
+        tier[order.index] = np.asarray(names, dtype=object)[which]
+        reason[order.index] = [f"{config.pareto_basis} share before this customer {b:.1%}" for b in before]
     elif n:
         tier[graded], reason[graded] = _by_thresholds(frame.loc[graded, "composite"], config)
     _place_new(frame, tier, reason, config)
     return tier, reason
 
 
-def _by_thresholds(composite: pd.Series, config: GradingConfig) -> tuple[list[str], list[str]]:
+def _by_thresholds(composite: pd.Series, config: GradingConfig) -> tuple[np.ndarray, np.ndarray]:
     names = config.tier_names
     cuts = [config.thresholds.get(t) for t in names[:-1]]
-    tiers, reasons = [], []
-    for value in composite:
-        k = next((i for i, c in enumerate(cuts) if c is not None and value >= c), len(names) - 1)
-        tiers.append(names[k])
-        reasons.append(
-            f"composite {value:.1f} >= {cuts[k]:g}"
-            if k < len(cuts)
-            else f"composite {value:.1f} below every threshold"
-        )
-    return tiers, reasons
+    values = composite.to_numpy(dtype=float)
+    which = _first_match(
+        [values >= c if c is not None else np.zeros(len(values), bool) for c in cuts], len(values), names
+    )
+    reasons = [
+        f"composite {v:.1f} >= {cuts[k]:g}" if k < len(cuts) else f"composite {v:.1f} below every threshold"
+        for v, k in zip(values, which, strict=True)
+    ]
+    return np.asarray(names, dtype=object)[which], np.asarray(reasons, dtype=object)
 
 
 def _place_new(frame: pd.DataFrame, tier: pd.Series, reason: pd.Series, config: GradingConfig) -> None:
@@ -164,22 +176,19 @@ def _place_new(frame: pd.DataFrame, tier: pd.Series, reason: pd.Series, config: 
     graded = ~frame["is_new"]
     if config.method == "score" or not graded.any():
         tier[new], reasons = _by_thresholds(frame.loc[new, "composite"], config)
-        reason[new] = [f"new customer, prospect score: {r}" for r in reasons]
+        reason[new] = ["new customer, prospect score: " + r for r in reasons]
         return
     lowest_of = frame.loc[graded].groupby(tier[graded])["composite"].min()
-    for cid in new:
-        score = frame.at[cid, "composite"]
-        k = next(
-            (i for i, t in enumerate(names[:-1]) if t in lowest_of and score >= lowest_of[t]),
-            len(names) - 1,
-        )
-        tier[cid] = names[k]
-        has_prospect = pd.notna(frame.at[cid, "prospect_score"])
-        reason[cid] = (
-            f"new customer: prospect score {score:g} placed among graded composites"
-            if has_prospect
-            else "new customer without history or prospect score"
-        )
+    score = frame.loc[new, "composite"].to_numpy(dtype=float)
+    conditions = [score >= lowest_of[t] if t in lowest_of else np.zeros(len(new), bool) for t in names[:-1]]
+    tier[new] = np.asarray(names, dtype=object)[_first_match(conditions, len(new), names)]
+    placed = (
+        "new customer: prospect score "
+        + pd.Series(score).map("{:g}".format)
+        + " placed among graded composites"
+    )
+    has_prospect = frame.loc[new, "prospect_score"].notna().to_numpy()
+    reason[new] = np.where(has_prospect, placed.to_numpy(), "new customer without history or prospect score")
 
 
 def _overrides(frame: pd.DataFrame, info: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
