@@ -36,7 +36,8 @@ def dispatch(problem: ProblemData, rule: str) -> Schedule:
     frozen = problem.frozen_orders
     priority = [i for i in ranked if i in frozen] + [i for i in ranked if i not in frozen]
     for _ in range(len(problem.orders) + 1):
-        ready, blocked = allocate_materials(problem, priority, excluded)
+        left_out = material_selection(problem, rule, excluded)
+        ready, blocked = allocate_materials(problem, priority, excluded | left_out)
         schedule, failed = _simulate(problem, rule, ready, blocked)
         if failed <= blocked:
             return schedule
@@ -75,6 +76,45 @@ def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
             if s not in out:
                 out.add(s)
                 stack.append(s)
+    return out
+
+
+def material_selection(problem: ProblemData, rule: str, excluded: set[int]) -> set[int]:
+    """Orders to leave out because scarce material cannot cover every order.
+
+    A knapsack choice: orders are taken by their unscheduled penalty per share of the
+    scarce stock they need (tier_edd: by tier first), as long as the stock within the
+    horizon lasts. Frozen orders are always taken.
+    """
+    need: dict[int, dict[int, float]] = {}
+    for d in problem.demands:
+        if d.order not in excluded:
+            need.setdefault(d.order, {}).setdefault(d.material, 0.0)
+            need[d.order][d.material] += d.quantity
+    supply = [m.supply_until(problem.horizon) for m in problem.materials]
+    demand = [0.0] * len(problem.materials)
+    for amounts in need.values():
+        for m, q in amounts.items():
+            demand[m] += q
+    scarce = {m for m in range(len(supply)) if demand[m] > supply[m] + 1e-9}
+    if not scarce:
+        return set()
+
+    def key(i: int) -> tuple[float, ...]:
+        share = sum(q / max(supply[m], 1e-9) for m, q in need[i].items() if m in scarce)
+        value = problem.unscheduled_penalty(i) / share if share else float("inf")
+        frozen = 0 if i in problem.frozen_orders else 1
+        tier = problem.orders[i].tier_rank if rule == "tier_edd" else 0
+        return (frozen, tier, -value, problem.orders[i].due, i)
+
+    left = list(supply)
+    out: set[int] = set()
+    for i in sorted(need, key=key):
+        if all(need[i].get(m, 0.0) <= left[m] + 1e-9 for m in scarce):
+            for m in scarce:
+                left[m] -= need[i].get(m, 0.0)
+        else:
+            out.add(i)
     return out
 
 

@@ -161,16 +161,17 @@ class ProblemData:
 
     @cached_property
     def latest_ends(self) -> tuple[int, ...]:
-        """Per operation, the latest end that still lets its order and successors end in the horizon."""
-        lst_order = [self.horizon] * len(self.orders)
+        """Per operation, the latest end that still lets its order end inside the horizon.
+
+        after_order successors do not tighten this: a successor may stay unscheduled,
+        and then its predecessor may end as late as the horizon allows.
+        """
         lend = [self.horizon] * len(self.operations)
-        for i in reversed(self.topological_orders):
-            order = self.orders[i]
-            t = min([self.horizon, *(lst_order[s] for s in self.successors[i])])
+        for order in self.orders:
+            t = self.horizon
             for k in reversed(order.operations):
                 lend[k] = t
                 t -= self.operations[k].min_duration
-            lst_order[i] = t  # latest start of the order's first operation
         return tuple(lend)
 
     def weight(self, order: int) -> float:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.compact import left_shift
 from scheduler.dispatch import RULES, dispatch
+from scheduler.insertion import insert_unscheduled
 from scheduler.problem import ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
@@ -62,7 +63,7 @@ def solve(
     options.check()
     began = time.perf_counter()
     rules = RULES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
-    plans = {rule: dispatch(problem, rule) for rule in rules}
+    plans = {rule: insert_unscheduled(dispatch(problem, rule)) for rule in rules}
     best_rule = min(rules, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
     best, source = plans[best_rule], f"dispatch:{best_rule}"
     dispatch_values = {r: plans[r].objective_value(options.objective) for r in rules}

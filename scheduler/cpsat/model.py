@@ -135,15 +135,16 @@ class CpSatModel:
             tardiness = v.tardiness[i]
             if tardiness is not None:
                 self.model.add_hint(tardiness, schedule.tardiness(i) if on else 0)
-            if not on:
-                continue
             for k in order.operations:
                 ops = v.operations[k]
-                self.model.add_hint(ops.start, schedule.start[k])
-                self.model.add_hint(ops.end, schedule.end[k])
+                # an absent order's variables get their lowest values: a complete hint is
+                # taken as the first solution without search
+                start = schedule.start[k] if on else ops.start.proto.domain[0]
+                self.model.add_hint(ops.start, start)
+                self.model.add_hint(ops.end, schedule.end[k] if on else ops.end.proto.domain[0])
                 if len(ops.modes) > 1:
                     for mode in ops.modes:
-                        self.model.add_hint(mode.chosen, mode.machine == schedule.machine[k])
+                        self.model.add_hint(mode.chosen, on and mode.machine == schedule.machine[k])
         if self._makespan is not None:
             self.model.add_hint(self._makespan, schedule.makespan)
 

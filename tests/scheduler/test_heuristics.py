@@ -1,0 +1,113 @@
+"""Dispatch rules, material choice, insertion repair and left-shifting on hand-made plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scenarios.model import load_scenario
+from scenarios.pipeline import build_scenario_problem, grade_scenario
+from scheduler.compact import left_shift
+from scheduler.dispatch import RULES, dispatch, material_selection
+from scheduler.insertion import insert_unscheduled
+from scheduler.problem import ProblemData
+from scheduler.schedule import Schedule
+from tests.helpers import at, customers, one_machine_shop, write_scenario
+
+
+def problem_of(folder: Path, tables: dict) -> ProblemData:
+    scenario = load_scenario(write_scenario(folder, tables))
+    return build_scenario_problem(scenario, grade_scenario(scenario))
+
+
+def order(oid: str, customer: str, quantity: int, due: float = 1000, release: float = 0) -> dict:
+    return {
+        "order_id": oid,
+        "customer_id": customer,
+        "product_id": "P",
+        "quantity": quantity,
+        "due": at(due),
+        "release": at(release),
+    }
+
+
+def by_id(problem: ProblemData) -> dict[str, int]:
+    return {o.id: i for i, o in enumerate(problem.orders)}
+
+
+def test_insertion_fills_a_gap_and_waits_for_stock(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [order("O1", "c", 60), order("O2", "c", 60), order("O3", "c", 100)],
+        materials=[{"material_id": "X", "on_hand": 14.0}],
+        receipts=[{"material_id": "X", "arrival": at(100), "quantity": 10.0}],
+        bom=[{"product_id": "P", "material_id": "X", "quantity_per_unit": 0.1}],
+    )
+    p = problem_of(tmp_path / "s", tables)
+    ids = by_id(p)
+    ops = {oid: p.orders[i].first_op for oid, i in ids.items()}
+    machine, start = [-1] * 3, [-1] * 3
+    machine[ops["O1"]], start[ops["O1"]] = 0, 0  # 0-60, takes 6 of X
+    machine[ops["O2"]], start[ops["O2"]] = 0, 200  # 200-260, takes 6 of X
+    plan = Schedule(p, tuple(machine), tuple(start))
+    repaired = insert_unscheduled(plan)
+    # O3 needs 10 of X: 14 - 6 = 8 left until the receipt at minute 100, then 18 (and O2 still gets
+    # its 6 at minute 200); the gap 60..200 holds O3's 100 minutes from minute 100
+    assert repaired.machine[ops["O3"]] == 0 and repaired.start[ops["O3"]] == 100
+    assert repaired.start[ops["O1"]] == 0 and repaired.start[ops["O2"]] == 200  # nothing planned moved
+
+
+def test_insertion_leaves_out_what_does_not_fit(tmp_path: Path) -> None:
+    tables = one_machine_shop([order("O1", "c", 60), order("O2", "c", 60), order("O3", "c", 150)])
+    p = problem_of(tmp_path / "s", tables)
+    ops = {o.id: o.first_op for o in p.orders}
+    machine, start = [-1] * 3, [-1] * 3
+    machine[ops["O1"]], start[ops["O1"]] = 0, 0
+    machine[ops["O2"]], start[ops["O2"]] = 0, 200
+    repaired = insert_unscheduled(Schedule(p, tuple(machine), tuple(start)))
+    assert repaired.start[ops["O3"]] == 260  # after O2: the gap 60..200 is too short
+
+
+def test_material_choice_by_penalty_per_share_of_stock(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [order("OA", "top", 10), order("OC1", "low", 5), order("OC2", "low", 5), order("FREE", "low", 3)],
+        customers=customers({"top": "A", "low": "C"}),
+        materials=[{"material_id": "X", "on_hand": 10.0}],
+        bom=[{"product_id": "P", "material_id": "X", "quantity_per_unit": 1.0}],
+    )
+    p = problem_of(tmp_path / "s", tables)
+    ids = {i: o.id for i, o in enumerate(p.orders)}
+    left_out = {ids[i] for i in material_selection(p, "wspt", set())}
+    # A: penalty 4x over 100 % of the stock beats C: 1x over 50 %, per unit of stock
+    assert "OA" not in left_out and len(left_out & {"OC1", "OC2", "FREE"}) >= 2
+    for rule in RULES:
+        plan = dispatch(p, rule)
+        assert plan.is_scheduled(by_id(p)["OA"]), rule
+
+
+def test_left_shift_removes_idle_time_and_keeps_order(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [order("O1", "c", 30), order("O2", "c", 30, release=10)],
+        downtime=[{"machine_id": "M1", "start": at(40), "end": at(50)}],
+    )
+    p = problem_of(tmp_path / "s", tables)
+    ops = {o.id: o.first_op for o in p.orders}
+    machine, start = [0, 0], [0, 0]
+    start[ops["O1"]], start[ops["O2"]] = 100, 300
+    shifted = left_shift(Schedule(p, tuple(machine), tuple(start)))
+    assert shifted.start[ops["O1"]] == 0
+    assert shifted.start[ops["O2"]] == 50  # not 30: 30..60 would run into the downtime at 40
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_rule_respects_release_and_downtime(tmp_path: Path, rule: str) -> None:
+    tables = one_machine_shop(
+        [order(f"O{i}", "c", 20 + i, due=100 + 10 * i, release=5 * i) for i in range(6)],
+        downtime=[{"machine_id": "M1", "start": at(30), "end": at(90)}],
+    )
+    p = problem_of(tmp_path / "s", tables)
+    plan = dispatch(p, rule)
+    for o in p.orders:
+        k = o.first_op
+        assert plan.start[k] >= o.release
+        assert plan.end[k] <= 30 or plan.start[k] >= 90
