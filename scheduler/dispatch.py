@@ -160,119 +160,134 @@ def allocate_materials(
         blocked |= extra
 
 
-def _simulate(
-    problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
-) -> tuple[Schedule, set[int]]:
-    ops, orders = problem.operations, problem.orders
-    n_ops = len(ops)
-    machine = [-1] * n_ops
-    start = [-1] * n_ops
-    end = [0] * n_ops
-    tail = _tails(problem)
-    ready = [0] * n_ops
-    waiting: list[set[int]] = [set() for _ in problem.machines]  # eligible operations per machine
-    machines = MachineTimelines(problem)
-    heap: list[tuple[int, int]] = []
-    failed: set[int] = set(blocked)
-    open_preds = [len(o.predecessors) for o in orders]
-    completion = [0] * len(orders)
+class _Simulation:
+    """The non-delay simulation of one rule: machines pick waiting operations as they free up.
 
-    def release(k: int, t: int) -> None:
-        i = ops[k].order
-        ready[k] = max(t, material_ready.get(k, 0))
-        if ready[k] + tail[k] > problem.horizon and i not in problem.frozen_orders:
-            fail(i)
+    Each machine has one live entry in the event heap (older ones are recognised by
+    their version and skipped): the minute it can next start something.
+    """
+
+    def __init__(
+        self, problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
+    ) -> None:
+        self.p, self.rule, self.material_ready = problem, rule, material_ready
+        n_ops = len(problem.operations)
+        self.machine = [-1] * n_ops
+        self.start = [-1] * n_ops
+        self.end = [0] * n_ops
+        self.ready = [0] * n_ops
+        self.tail = _tails(problem)
+        self.waiting: list[set[int]] = [set() for _ in problem.machines]
+        self.timelines = MachineTimelines(problem)
+        self.heap: list[tuple[int, int, int]] = []  # (minute, version, machine)
+        self.version = [0] * len(problem.machines)
+        self.failed: set[int] = set(blocked)
+        self.open_preds = [len(o.predecessors) for o in problem.orders]
+        self.completion = [0] * len(problem.orders)
+        self.mean = max(1.0, sum(op.min_duration for op in problem.operations) / max(1, n_ops))
+
+    def wake(self, m: int) -> None:
+        """(Re)schedule machine m's next decision."""
+        if not self.waiting[m]:
             return
-        for mode in ops[k].modes:
-            waiting[mode.machine].add(k)
-            heapq.heappush(heap, (max(machines.free[mode.machine], ready[k]), mode.machine))
+        self.version[m] += 1
+        t = max(self.timelines.free[m], min(self.ready[k] for k in self.waiting[m]))
+        heapq.heappush(self.heap, (t, self.version[m], m))
 
-    def fail(i: int) -> None:
-        for j in closure(problem, [i]):
-            failed.add(j)
-            for k in orders[j].operations:
-                machine[k] = start[k] = -1
-                for mode in ops[k].modes:
-                    waiting[mode.machine].discard(k)
+    def release(self, k: int, t: int) -> None:
+        """Operation k may start from minute t (and once its material has arrived)."""
+        p = self.p
+        i = p.operations[k].order
+        self.ready[k] = max(t, self.material_ready.get(k, 0))
+        if self.ready[k] + self.tail[k] > p.horizon and i not in p.frozen_orders:
+            self.fail(i)
+            return
+        for mode in p.operations[k].modes:
+            self.waiting[mode.machine].add(k)
+            self.wake(mode.machine)
 
-    done: list[int] = []
-    for k, (m, s) in problem.fixed.items():  # frozen operations stay where they are
-        machine[k], start[k], end[k] = m, s, s + problem.fixed_duration(k)
-        machines.block(m, s, end[k])
-    for i, order in enumerate(orders):
-        fixed = [k for k in order.operations if k in problem.fixed]
-        if fixed:
-            rest = order.operations[len(fixed) :]
-            if rest:
-                release(rest[0], max(end[fixed[-1]], problem.freeze))
-            else:
-                completion[i] = end[fixed[-1]]
-                done.append(i)
-        elif i not in failed and not order.predecessors:
-            release(order.first_op, max(order.release, problem.freeze))
-    for i in done:
-        for s in problem.successors[i]:
-            open_preds[s] -= 1
-            if open_preds[s] == 0 and s not in failed and s not in problem.frozen_orders:
-                release(
-                    orders[s].first_op,
-                    max(
-                        [
-                            orders[s].release,
-                            problem.freeze,
-                            *(completion[p] for p in orders[s].predecessors),
-                        ]
-                    ),
-                )
+    def fail(self, i: int) -> None:
+        """Order i cannot finish inside the horizon: it and its after_order successors go."""
+        for j in closure(self.p, [i]):
+            self.failed.add(j)
+            for k in self.p.orders[j].operations:
+                self.machine[k] = self.start[k] = -1
+                for mode in self.p.operations[k].modes:
+                    self.waiting[mode.machine].discard(k)
 
-    mean = max(1.0, sum(op.min_duration for op in ops) / max(1, n_ops))
-    while heap:
-        t, m = heapq.heappop(heap)
-        if not waiting[m]:
-            continue
-        now = max(machines.free[m], min(ready[k] for k in waiting[m]))
-        if now != t:
-            heapq.heappush(heap, (now, m))
-            continue
-        candidates = [k for k in waiting[m] if ready[k] <= now]
-        k = min(candidates, key=_selector(problem, rule, m, now, candidates, tail, mean))
-        best = min(
+    def finish_order(self, i: int, at: int) -> None:
+        p = self.p
+        self.completion[i] = at
+        for s in p.successors[i]:
+            self.open_preds[s] -= 1
+            if self.open_preds[s] == 0 and s not in self.failed and s not in p.frozen_orders:
+                preds = (self.completion[q] for q in p.orders[s].predecessors)
+                self.release(p.orders[s].first_op, max([p.orders[s].release, p.freeze, *preds]))
+
+    def start_up(self) -> None:
+        """Frozen operations in place, then every order without predecessors released."""
+        p = self.p
+        for k, (m, s) in p.fixed.items():
+            self.machine[k], self.start[k], self.end[k] = m, s, s + p.fixed_duration(k)
+            self.timelines.block(m, s, self.end[k])
+        done = []
+        for i, order in enumerate(p.orders):
+            fixed = [k for k in order.operations if k in p.fixed]
+            if fixed:
+                rest = order.operations[len(fixed) :]
+                if rest:
+                    self.release(rest[0], max(self.end[fixed[-1]], p.freeze))
+                else:
+                    done.append((i, self.end[fixed[-1]]))
+            elif i not in self.failed and not order.predecessors:
+                self.release(order.first_op, max(order.release, p.freeze))
+        for i, at in done:
+            self.finish_order(i, at)
+
+    def step(self, m: int, now: int) -> None:
+        """Machine m is free at ``now``: the rule picks, the fastest alternative runs it."""
+        p = self.p
+        candidates = [k for k in self.waiting[m] if self.ready[k] <= now]
+        k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean))
+        options = (
             (
-                machines.slot(mode.machine, ready[k], mode.duration) + mode.duration,
+                self.timelines.slot(mode.machine, self.ready[k], mode.duration) + mode.duration,
                 mode.machine != m,
                 mode.machine,
                 mode.duration,
             )
-            for mode in ops[k].modes
+            for mode in p.operations[k].modes
         )
-        finish, _, chosen, duration = best
-        for mode in ops[k].modes:
-            waiting[mode.machine].discard(k)
-        i = ops[k].order
-        if finish + tail[k] - ops[k].min_duration > problem.horizon and i not in problem.frozen_orders:
-            fail(i)
-            heapq.heappush(heap, (machines.free[m], m))
-            continue
-        machine[k], start[k], end[k] = chosen, finish - duration, finish
-        machines.free[chosen] = finish
-        heapq.heappush(heap, (finish, chosen))
-        heapq.heappush(heap, (machines.free[m], m))
-        if k != orders[i].last_op:
-            release(orders[i].operations[ops[k].position + 1], finish)
-            continue
-        completion[i] = finish
-        for s in problem.successors[i]:
-            open_preds[s] -= 1
-            if open_preds[s] == 0 and s not in failed and s not in problem.frozen_orders:
-                t0 = max(
-                    [
-                        orders[s].release,
-                        problem.freeze,
-                        *(completion[p] for p in orders[s].predecessors),
-                    ]
-                )
-                release(orders[s].first_op, t0)
-    return Schedule(problem, tuple(machine), tuple(start)), failed
+        finish, _, chosen, duration = min(options)
+        for mode in p.operations[k].modes:
+            self.waiting[mode.machine].discard(k)
+            self.wake(mode.machine)
+        i = p.operations[k].order
+        if finish + self.tail[k] - p.operations[k].min_duration > p.horizon and i not in p.frozen_orders:
+            self.fail(i)
+            self.wake(m)
+            return
+        self.machine[k], self.start[k], self.end[k] = chosen, finish - duration, finish
+        self.timelines.free[chosen] = finish
+        self.wake(chosen)
+        if k != p.orders[i].last_op:
+            self.release(p.orders[i].operations[p.operations[k].position + 1], finish)
+        else:
+            self.finish_order(i, finish)
+
+    def run(self) -> tuple[Schedule, set[int]]:
+        self.start_up()
+        while self.heap:
+            t, version, m = heapq.heappop(self.heap)
+            if version == self.version[m] and self.waiting[m]:
+                self.step(m, t)
+        return Schedule(self.p, tuple(self.machine), tuple(self.start)), self.failed
+
+
+def _simulate(
+    problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
+) -> tuple[Schedule, set[int]]:
+    return _Simulation(problem, rule, material_ready, blocked).run()
 
 
 def _tails(problem: ProblemData) -> list[int]:
