@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem
 from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
-from scenarios.terminal import frame_table, kpi_table
+from scenarios.terminal import frame_table, kpi_table, objective_line
 from scheduler.result import ProgressEvent
 
 app = typer.Typer(
@@ -210,7 +210,7 @@ def schedule(
     if not quiet:
         out_console.print(kpi_table(plan.tables.summary))
     s = plan.tables.summary
-    _say(f"{s['status']}: {s['objective']} = {s['objective_value']:,.1f}; wrote {out}")
+    _say(f"{s['status']}: {objective_line(s)}; wrote {out}")
 
 
 def _frozen(previous: Path | None, freeze_until: str | None) -> Any:

@@ -11,7 +11,7 @@ from scenarios.complaints_io import scenario_complaints, write_complaints
 from scenarios.grading_io import grade_to_folder
 from scenarios.model import load_scenario
 from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
-from scenarios.terminal import kpi_table
+from scenarios.terminal import kpi_table, objective_line
 from scheduler.result import ProgressEvent
 
 DEMO_TIME_LIMIT_S = 10.0
@@ -42,7 +42,7 @@ def run_demo(
     violations = check_plan_folder(scenario, out / "plan")
     s = plan.tables.summary
     outcome.lines.append(
-        f"plan: {s['status']}, {s['objective']} = {s['objective_value']:,.1f}, "
+        f"plan: {s['status']}, {objective_line(s)}, "
         f"from {s['solver']['plan_from']} in {s['runtime_s']:.1f} s; independent check: "
         + ("holds" if not violations else f"{len(violations)} violations")
     )

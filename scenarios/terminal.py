@@ -30,6 +30,20 @@ def kpi_table(summary: dict[str, Any], title: str = "KPIs per tier") -> Table:
     return table
 
 
+def objective_line(summary: dict[str, Any]) -> str:
+    """The objective in words: its value, and its parts when it has any."""
+    terms = summary["objective_terms"]
+    text = f"{summary['objective']} = {summary['objective_value']:,.1f}"
+    if summary["objective"] != "makespan" and terms["unscheduled_penalty"]:
+        text += (
+            f" (weighted tardiness {terms['weighted_tardiness']:,.1f} + unscheduled penalty "
+            f"{terms['unscheduled_penalty']:,.1f})"
+        )
+    if summary["gap"] is not None and summary["status"] != "optimal":
+        text += f", gap {summary['gap']:.1%}"
+    return text
+
+
 def frame_table(frame: pd.DataFrame, title: str, max_rows: int = 30) -> Table:
     """Any small DataFrame as a rich table (first rows only)."""
     table = Table(title=title)

@@ -157,7 +157,7 @@ def _late(
         ] += order.release + work - order.due
     if not causes:
         return "late: the processing time itself ends after due"
-    top = [text for text, minutes in causes.most_common(2) if minutes > 0]
+    top = [f"{text} ({minutes:,} min)" for text, minutes in causes.most_common(2) if minutes > 0]
     return "; ".join(top) if top else "late: the processing time itself ends after due"
 
 
