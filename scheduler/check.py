@@ -311,11 +311,12 @@ def _check_machines(ctx: CheckContext, ops: pd.DataFrame, found: _Found) -> None
     downtime = ctx.tables["downtime"]
     for machine, g in ops.sort_values(["start", "end"]).groupby("machine_id"):
         running_end = None
+        running_start = None
         running_key = ""
         for r in g.itertuples():
-            if r.end <= r.start:
-                continue
-            if running_end is not None and r.start < running_end:
+            # a zero-length operation may touch others but not sit strictly inside one
+            inside = r.end > r.start or (running_start is not None and running_start < r.start)
+            if running_end is not None and r.start < running_end and inside:
                 found.add(
                     "schedule.parquet",
                     f"machine_id={machine}",
@@ -323,10 +324,14 @@ def _check_machines(ctx: CheckContext, ops: pd.DataFrame, found: _Found) -> None
                     f"{running_end}",
                     "machine overlap",
                 )
-            if running_end is None or r.end > running_end:
-                running_end, running_key = r.end, f"order {r.order_id} step {r.step}"
+            if r.end > r.start and (running_end is None or r.end > running_end):
+                running_start, running_end = r.start, r.end
+                running_key = f"order {r.order_id} step {r.step}"
         for d in downtime[downtime["machine_id"] == machine].itertuples():
-            hit = g[(g["start"] < d.end) & (g["end"] > d.start) & (g["end"] > g["start"])]
+            positive = g["end"] > g["start"]
+            overlaps = positive & (g["start"] < d.end) & (g["end"] > d.start)
+            inside = ~positive & (g["start"] > d.start) & (g["start"] < d.end)
+            hit = g[overlaps | inside]
             for r in hit.itertuples():
                 found.add(
                     "schedule.parquet",
