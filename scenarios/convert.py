@@ -55,7 +55,9 @@ def _is_missing(values: pd.Series) -> pd.Series:
     return missing
 
 
-def _to_str(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _to_str(values: pd.Series, categorical: bool = False) -> tuple[pd.Series, pd.Series]:
+    if isinstance(values.dtype, pd.CategoricalDtype) and not categorical:
+        values = values.astype(object).where(values.notna(), None)
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = values.cat.categories
         if not pd.api.types.is_string_dtype(categories.dtype) or categories.dtype == object:
@@ -176,7 +178,7 @@ def convert_table(raw: pd.DataFrame, table: Table) -> Converted:
 
 def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     if column.kind == "str":
-        return _to_str(values)
+        return _to_str(values, column.categorical)
     if column.kind in ("int", "float"):
         return _to_number(values, column.kind == "int")
     return _to_time(values, column.kind == "date")

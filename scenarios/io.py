@@ -59,7 +59,7 @@ def read_table_file(path: Path, name: str) -> tuple[pd.DataFrame | None, list[Pr
     """Read one table file as it is; types are converted later."""
     try:
         if path.suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
         else:
             wanted = [c.name for c in TABLES[name].columns if c.categorical] if name in TABLES else []
             present = set(pq.read_schema(path).names)
