@@ -133,6 +133,7 @@ def _late(
     p = schedule.problem
     order = p.orders[i]
     causes: Counter[str] = Counter()
+    blockers: dict[int, Counter[int]] = {}  # machine -> order -> minutes it held the machine
     ready = max([order.release, *(schedule.completion(q) or 0 for q in order.predecessors)])
     if order.predecessors and ready > order.release:
         pred = max(order.predecessors, key=lambda q: schedule.completion(q) or 0)
@@ -148,43 +149,29 @@ def _late(
             )
             ready = max(ready, min(material_time, start))
         if start > ready:
-            _machine_causes(schedule, k, m, ready, start, causes, on_machine[m])
+            down = sum(max(0, min(e, start) - max(s, ready)) for s, e in p.machines[m].downtime)
+            if down:
+                causes[f"{p.machines[m].id} down for maintenance"] += down
+            held = blockers.setdefault(m, Counter())
+            for j in on_machine[m]:
+                overlap = min(schedule.end[j], start) - max(schedule.start[j], ready)
+                if j != k and overlap > 0:
+                    held[p.operations[j].order] += overlap
         ready = schedule.end[k]
+    for m, held in blockers.items():
+        if held:
+            causes[_busy_text(p, m, held)] += sum(held.values())
     work = sum(schedule.duration(k, schedule.machine[k]) for k in order.operations)
     if order.release + work > order.due:
         causes[
             f"cannot be on time: {work} min of work from release {_time(p, order.release)} ends after due"
         ] += order.release + work - order.due
-    if not causes:
-        return "late: the processing time itself ends after due"
     top = [f"{text} ({minutes:,} min)" for text, minutes in causes.most_common(2) if minutes > 0]
     return "; ".join(top) if top else "late: the processing time itself ends after due"
 
 
-def _machine_causes(
-    schedule: Schedule,
-    k: int,
-    m: int,
-    ready: int,
-    start: int,
-    causes: Counter[str],
-    on_machine: list[int],
-) -> None:
-    p = schedule.problem
-    down = sum(max(0, min(e, start) - max(s, ready)) for s, e in p.machines[m].downtime)
-    if down:
-        causes[f"{p.machines[m].id} down for maintenance"] += down
-    blockers: Counter[str] = Counter()
-    minutes = 0
-    for j in on_machine:
-        if j != k:
-            overlap = min(schedule.end[j], start) - max(schedule.start[j], ready)
-            if overlap > 0:
-                blockers[p.orders[p.operations[j].order].id] += overlap
-                minutes += overlap
-    if blockers:
-        tier_of = {o.id: o.tier for o in p.orders}
-        tiers = sorted({tier_of[o] for o in blockers}, key=p.tier_names.index)
-        names = ", ".join(o for o, _ in blockers.most_common(3)) + (" ..." if len(blockers) > 3 else "")
-        tier_text = "/".join(tiers)
-        causes[f"{p.machines[m].id} busy with tier-{tier_text} orders {names}"] += minutes
+def _busy_text(p: ProblemData, m: int, held: Counter[int]) -> str:
+    """'M03 busy with tier-A/B orders O7, O2, O9 ...': the orders that held the machine, most first."""
+    tiers = sorted({p.orders[o].tier for o in held}, key=p.tier_names.index)
+    names = ", ".join(p.orders[o].id for o, _ in held.most_common(3)) + (" ..." if len(held) > 3 else "")
+    return f"{p.machines[m].id} busy with tier-{'/'.join(tiers)} orders {names}"
