@@ -16,6 +16,7 @@ import bisect
 
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
+from scheduler.timeline import first_fit
 
 
 class _Gaps:
@@ -29,16 +30,7 @@ class _Gaps:
 
     def earliest(self, machine: int, t: int, duration: int) -> int:
         """The first start >= t where [start, start + duration) overlaps nothing busy."""
-        busy = self.busy[machine]
-        i = max(0, bisect.bisect_right(busy, (t, t)) - 1)
-        while i < len(busy):
-            s, e = busy[i]
-            if t + duration <= s:
-                break
-            if t < e:
-                t = e
-            i += 1
-        return t
+        return first_fit(self.busy[machine], t, duration)
 
     def add(self, machine: int, start: int, end: int) -> None:
         if end > start:

@@ -85,3 +85,35 @@ def rows_by_order(plan: Any) -> dict[str, dict[str, Any]]:
 
 def minutes(value: Any) -> float:
     return (pd.Timestamp(value) - T0) / pd.Timedelta(minutes=1)
+
+
+def order_row(
+    oid: str,
+    quantity: int,
+    due: float,
+    release: float | None = 0,
+    customer: str = "c",
+    product: str = "P",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An orders row; times in minutes from the plan start (release None: the column's default)."""
+    row = {
+        "order_id": oid,
+        "customer_id": customer,
+        "product_id": product,
+        "quantity": quantity,
+        "due": at(due),
+    }
+    if release is not None:
+        row["release"] = at(release)
+    return {**row, **extra}
+
+
+def tiny_shop(**tables: Any) -> dict[str, Any]:
+    """One order O1 of customer C1 for product P, one step on machine M; more tables on top."""
+    return {
+        "orders": [order_row("O1", 1, due=1440, release=None, customer="C1")],
+        "routings": [{"product_id": "P", "step": 1, "machine_id": "M", "minutes_per_unit": 1}],
+        "machines": [{"machine_id": "M"}],
+        **tables,
+    }

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.queue import complaint_queue, delay_report
-from tests.helpers import write_scenario
+from tests.helpers import tiny_shop, write_scenario
 
 SLA = {"A": 3.0, "B": 4.0, "C": 5.0}
 AS_OF = pd.Timestamp("2026-12-10T12:00")
@@ -110,27 +110,16 @@ def test_customer_without_tier_gets_the_lowest_and_is_flagged() -> None:
 
 
 def base_tables() -> dict[str, list[dict[str, object]]]:
-    return {
-        "orders": [
-            {
-                "order_id": "O1",
-                "customer_id": "C1",
-                "product_id": "P",
-                "quantity": 1,
-                "due": "2026-12-02T06:00:00",
-            }
-        ],
-        "routings": [{"product_id": "P", "step": 1, "machine_id": "M", "minutes_per_unit": 1}],
-        "machines": [{"machine_id": "M"}],
-        "customers": [
+    return tiny_shop(
+        customers=[
             {"customer_id": "C1", "manual_tier": "A", "manual_reason": "key"},
             {"customer_id": "C2", "manual_tier": "C", "manual_reason": "small"},
         ],
-        "complaints": [
+        complaints=[
             {"complaint_id": "Q1", "customer_id": "C2", "opened_at": "2026-11-20T08:00:00", "closed_at": ""},
             {"complaint_id": "Q2", "customer_id": "C1", "opened_at": "2026-11-29T08:00:00", "closed_at": ""},
         ],
-    }
+    )
 
 
 def test_complaints_command_prints_and_writes(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from grading import GradingConfig, grade, migrations
-from tests.helpers import write_scenario
+from tests.helpers import tiny_shop, write_scenario
 
 AS_OF = pd.Timestamp("2026-11-30")
 
@@ -159,24 +159,13 @@ def test_migrations_name_the_metric_that_moved() -> None:
 
 
 def test_grade_command_writes_tiers_report_and_migrations(tmp_path: Path) -> None:
-    tables = {
-        "orders": [
-            {
-                "order_id": "O1",
-                "customer_id": "C1",
-                "product_id": "P",
-                "quantity": 1,
-                "due": "2026-12-02T06:00:00",
-            }
-        ],
-        "routings": [{"product_id": "P", "step": 1, "machine_id": "M", "minutes_per_unit": 1}],
-        "machines": [{"machine_id": "M"}],
-        "sales_history": [
+    tables = tiny_shop(
+        sales_history=[
             {"customer_id": c, "order_date": "2026-06-01", "amount": a, "cost": a / 2}
             for c, a in (("C1", 100), ("C2", 200), ("C3", 50))
         ],
-        "customers": [{"customer_id": "C4", "prospect_score": 80}],
-    }
+        customers=[{"customer_id": "C4", "prospect_score": 80}],
+    )
     folder = write_scenario(tmp_path / "s", tables)
     runner = CliRunner()
     result = runner.invoke(app, ["grade", str(folder), "--out", str(tmp_path / "g1")])

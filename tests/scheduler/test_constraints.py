@@ -13,21 +13,14 @@ from tests.helpers import (
     make_plan_for,
     minutes,
     one_machine_shop,
+    order_row,
     rows_by_order,
     settings_text,
 )
 
 
 def order(oid: str, customer: str, quantity: int, due: float, release: float = 0, **extra: object) -> dict:
-    return {
-        "order_id": oid,
-        "customer_id": customer,
-        "product_id": extra.pop("product", "P"),
-        "quantity": quantity,
-        "due": at(due),
-        "release": at(release),
-        **extra,
-    }
+    return order_row(oid, quantity, due, release, customer, **extra)
 
 
 def ops_of(plan, order_id: str) -> list[dict]:

@@ -10,16 +10,14 @@ from tests.helpers import (
     make_plan_for,
     minutes,
     one_machine_shop,
+    order_row,
     rows_by_order,
     settings_text,
 )
 
 
 def order(oid: str, quantity: int, due: float, release: float | None = None, customer: str = "c") -> dict:
-    row = {"order_id": oid, "customer_id": customer, "product_id": "P", "quantity": quantity, "due": at(due)}
-    if release is not None:
-        row["release"] = at(release)
-    return row
+    return order_row(oid, quantity, due, release, customer)
 
 
 def test_no_orders_gives_an_empty_plan(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from scheduler.dispatch import RULES, dispatch, material_selection
 from scheduler.insertion import insert_unscheduled
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
-from tests.helpers import at, customers, one_machine_shop, write_scenario
+from tests.helpers import at, customers, one_machine_shop, order_row, write_scenario
 
 
 def problem_of(folder: Path, tables: dict) -> ProblemData:
@@ -22,14 +22,7 @@ def problem_of(folder: Path, tables: dict) -> ProblemData:
 
 
 def order(oid: str, customer: str, quantity: int, due: float = 1000, release: float = 0) -> dict:
-    return {
-        "order_id": oid,
-        "customer_id": customer,
-        "product_id": "P",
-        "quantity": quantity,
-        "due": at(due),
-        "release": at(release),
-    }
+    return order_row(oid, quantity, due, release, customer)
 
 
 def by_id(problem: ProblemData) -> dict[str, int]:
