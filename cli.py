@@ -345,6 +345,10 @@ def compare(
         )
 
 
+def _report_batch_item(item: Any) -> None:
+    _say(f"{item.folder}: {item.outcome}" + (f", {item.status}" if item.status else ""), err_console)
+
+
 @app.command()
 def batch(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario folders.")],
@@ -363,7 +367,8 @@ def batch(
         raise typer.BadParameter("expected local or dask", param_hint="--executor")
     with _exit_codes():
         ensure_writable(out, force)
-        items = run_batch(scenarios, out, executor, force, {"time_limit_s": time_limit, "workers": workers})
+        overrides = {"time_limit_s": time_limit, "workers": workers}
+        items = run_batch(scenarios, out, executor, force, overrides, on_item=_report_batch_item)
     summary = pd.DataFrame([i.__dict__ for i in items])
     columns = [
         "folder",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ def run_batch(
     executor: str = "local",
     force: bool = False,
     overrides: dict[str, Any] | None = None,
+    on_item: Callable[[BatchItem], None] | None = None,
 ) -> list[BatchItem]:
     """Plan every scenario; the output folder appears whole when all are done."""
     if executor not in EXECUTORS:
@@ -106,7 +108,11 @@ def run_batch(
         if executor == "dask":
             items = _with_dask(jobs, overrides)
         else:
-            items = [plan_one(s, t, overrides) for s, t in jobs]
+            items = []
+            for s, t in jobs:  # one after the other, each reported as it ends
+                items.append(plan_one(s, t, overrides))
+                if on_item:
+                    on_item(items[-1])
         frame = pd.DataFrame([asdict(i) for i in items])
         write_table(frame, staging / "batch_summary.parquet")
         (staging / "batch_summary.json").write_text(
