@@ -15,10 +15,12 @@ from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
 
 if TYPE_CHECKING:
-    from scheduler.cpsat.model import CpSatModel
+    from scheduler.cpsat.model import CpSatModel, SolverSettings
 
 SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
+LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
+FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives the bound)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def _cpsat(
     names = primary_rounds(problem, options.objective)
     total = options.time_limit_s
     remaining = total if settings.deterministic else total - (time.perf_counter() - began)
+    large = options.objective == "weighted_tardiness" and len(problem.operations) > LNS_ABOVE_OPERATIONS
+    search_left = remaining * (1 - FULL_MODEL_SHARE) if large else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
     proved, bounds = True, []
     for index, name in enumerate(names):
@@ -116,7 +120,7 @@ def _cpsat(
             continue
         _require_costly_orders(model, problem, name, incumbent)
         model.hint(best)
-        seconds = max(0.05, remaining / (len(names) - index))
+        seconds = max(0.05, (remaining - search_left) / (len(names) - index))
         report = _reporter(problem, name, index, len(names), total, began, on_progress)
         outcome = model.solve_round(name, settings, seconds, report)
         remaining -= outcome.seconds
@@ -134,6 +138,12 @@ def _cpsat(
             )
         )
         model.keep_at_most(name, model.value_of(name, best))
+    if large and not proved and remaining > 1.0:
+        best, source, summary = _neighbourhoods(
+            problem, settings, best, source, remaining, began, total, bounds, on_progress
+        )
+        rounds.append(summary)
+        remaining -= summary.seconds
     if proved and remaining > 0.5:
         seconds = min(remaining, COMPACT_SHARE * total)
         model.hint(best)
@@ -150,6 +160,40 @@ def _cpsat(
         )
     bound = _overall_bound(options.objective, bounds)
     return best, source, "optimal" if proved else "feasible", bound, rounds
+
+
+def _neighbourhoods(
+    problem: ProblemData,
+    settings: SolverSettings,
+    best: Schedule,
+    source: str,
+    seconds: float,
+    began: float,
+    total: float,
+    bounds: list[float],
+    on_progress: Callable[[ProgressEvent], None] | None,
+) -> tuple[Schedule, str, RoundSummary]:
+    """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
+    from scheduler.lns import improve
+
+    start_value = best.tier_cost()
+    bound = bounds[-1] if bounds else None
+
+    def report(schedule: Schedule, _: float) -> None:
+        if on_progress:
+            on_progress(
+                ProgressEvent(
+                    "neighbourhoods", 1, 2, schedule.tier_cost(), bound, time.perf_counter() - began, total
+                )
+            )
+
+    lns_began = time.perf_counter()
+    improved, steps, better = improve(best, settings, seconds, report)
+    used = seconds if settings.deterministic else time.perf_counter() - lns_began
+    if improved.tier_cost() < start_value:
+        best, source = improved, "cpsat+lns"
+    status = f"FEASIBLE ({better} of {steps} neighbourhoods improved)"
+    return best, source, RoundSummary("neighbourhoods", status, best.tier_cost(), bound, used)
 
 
 def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, incumbent: int) -> None:

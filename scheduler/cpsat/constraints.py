@@ -84,7 +84,8 @@ def add_materials(model: cp_model.CpModel, problem: ProblemData, v: Variables) -
             times.append(t)
             changes.append(math.floor(q * scale + 1e-6))
             actives.append(True)
-        total_in = sum(changes)
+        total_in = sum(c for c in changes if c > 0)
+        already_taken = -sum(c for c in changes if c < 0)  # consumptions fixed by a neighbourhood
         need = 0
         for d in demands:
             amount = math.ceil(d.quantity * scale - 1e-6)
@@ -92,7 +93,7 @@ def add_materials(model: cp_model.CpModel, problem: ProblemData, v: Variables) -
             times.append(v.operations[d.operation].start)
             changes.append(-amount)
             actives.append(v.present[d.order])
-        if need <= changes[0]:
+        if need + already_taken <= changes[0]:
             continue  # on hand covers every order: nothing to decide
         model.add_reservoir_constraint_with_active(times, changes, actives, 0, total_in)
 

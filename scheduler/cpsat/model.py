@@ -24,9 +24,10 @@ CONSTRAINT_FAMILIES = (
 Progress = Callable[[float, float, float], None]  # objective, bound, seconds into the round
 # With one worker the search stops after a fixed amount of work, measured in CP-SAT's
 # deterministic time, so that the same input gives the same plan on a busy or idle
-# machine. On scheduling models one worker does about 0.1-0.6 units per second; 0.25
-# units per second of the time limit ends most searches within 0.5-2.5x the limit.
-DETERMINISTIC_PER_SECOND = 0.25
+# machine. One worker does 0.05-0.4 units per second (measured: generated plants
+# 0.05-0.09, job shops 0.2-0.4); 0.15 units per second of the limit ends searches
+# within about 0.4-3x the limit.
+DETERMINISTIC_PER_SECOND = 0.15
 WALL_GUARD = 5.0  # ... and wall-clock time stops it at 5x the limit whatever happens
 
 

@@ -1,0 +1,203 @@
+"""Large neighbourhood search for plans too large for one CP-SAT model to improve.
+
+Each step frees a neighbourhood of orders (those sharing a scarce material, those
+running at about the same time, or the costliest ones) and re-plans only them with
+CP-SAT, everything else held where it is: the held operations block their machines
+like downtime, their consumptions are taken out of the stock at their times. A step's
+plan replaces the incumbent when it costs less; the neighbourhood grows after steps
+solved to optimality and shrinks after steps that ran out of time.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.problem import Demand, Material, Operation, Order, ProblemData, merge_intervals
+from scheduler.schedule import Schedule
+
+MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
+STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
+KINDS = ("material", "time", "costly")
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    problem: ProblemData  # the freed orders only, the rest as blocked time and taken stock
+    orders: list[int]  # full-problem index of each order of ``problem``
+
+
+def _components(p: ProblemData, chosen: set[int]) -> set[int]:
+    """``chosen`` with every order linked to one of them by after_order, in either direction."""
+    out, stack = set(chosen), list(chosen)
+    while stack:
+        i = stack.pop()
+        for j in (*p.orders[i].predecessors, *p.successors[i]):
+            if j not in out:
+                out.add(j)
+                stack.append(j)
+    return out
+
+
+def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhood:
+    """The sub-problem in which only ``chosen`` orders (with their after_order links) are free."""
+    free = sorted(i for i in _components(p, chosen) if i not in p.frozen_orders)
+    free_set = set(free)
+    busy: list[list[tuple[int, int]]] = [list(m.downtime) for m in p.machines]
+    for k, m in enumerate(s.machine):
+        if m >= 0 and p.operations[k].order not in free_set:
+            busy[m].append((s.start[k], s.end[k]))
+    machines = tuple(
+        replace(m, downtime=merge_intervals(busy[j], 0, p.horizon)) for j, m in enumerate(p.machines)
+    )
+    taken: list[list[tuple[int, float]]] = [[] for _ in p.materials]
+    for d in p.demands:
+        if d.order not in free_set and s.is_scheduled(d.order):
+            taken[d.material].append((s.start[d.operation], -d.quantity))
+    materials = tuple(
+        Material(m.id, m.on_hand, tuple(sorted([*m.receipts, *taken[j]]))) for j, m in enumerate(p.materials)
+    )
+    index = {old: new for new, old in enumerate(free)}
+    orders: list[Order] = []
+    operations: list[Operation] = []
+    op_index: dict[int, int] = {}
+    for i in free:
+        o = p.orders[i]
+        ops = []
+        for k in o.operations:
+            op_index[k] = len(operations)
+            ops.append(len(operations))
+            op = p.operations[k]
+            operations.append(Operation(index[i], op.step, op.position, op.modes))
+        orders.append(replace(o, operations=tuple(ops), predecessors=tuple(index[q] for q in o.predecessors)))
+    demands = tuple(
+        Demand(index[d.order], op_index[d.operation], d.material, d.quantity)
+        for d in p.demands
+        if d.order in free_set
+    )
+    sub = ProblemData(
+        p.start,
+        p.horizon,
+        tuple(orders),
+        tuple(operations),
+        machines,
+        materials,
+        demands,
+        p.tier_names,
+        p.tier_weights,
+        {},
+        p.freeze,
+    )
+    return Neighbourhood(sub, free)
+
+
+def restrict(s: Schedule, n: Neighbourhood) -> Schedule:
+    """The incumbent's plan of the freed orders, as a plan of the sub-problem."""
+    machine, start = [], []
+    for i in n.orders:
+        for k in s.problem.orders[i].operations:
+            machine.append(s.machine[k])
+            start.append(s.start[k])
+    return Schedule(n.problem, tuple(machine), tuple(start))
+
+
+def merge(s: Schedule, n: Neighbourhood, part: Schedule) -> Schedule:
+    machine, start = list(s.machine), list(s.start)
+    j = 0
+    for i in n.orders:
+        for k in s.problem.orders[i].operations:
+            machine[k], start[k] = part.machine[j], part.start[j]
+            j += 1
+    return Schedule(s.problem, tuple(machine), tuple(start))
+
+
+def _choose(p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random) -> set[int]:
+    movable = [i for i in range(len(p.orders)) if i not in p.frozen_orders]
+    if kind == "material" and p.demands:
+        material = rng.choice(sorted({d.material for d in p.demands}))
+        users = sorted(
+            {d.order for d in p.demands if d.material == material and d.order not in p.frozen_orders}
+        )
+        return set(rng.sample(users, min(size, len(users))))
+    if kind == "time":
+        planned = sorted((s.start[p.orders[i].first_op], i) for i in movable if s.is_scheduled(i))
+        if planned:
+            first = rng.randrange(max(1, len(planned) - size + 1))
+            window = {i for _, i in planned[first : first + size]}
+            left_out = [i for i in movable if not s.is_scheduled(i)]
+            return window | set(rng.sample(left_out, min(len(left_out), max(1, size // 5))))
+    return _related(p, s, movable, size, rng)
+
+
+def _related(p: ProblemData, s: Schedule, movable: list[int], size: int, rng: random.Random) -> set[int]:
+    """One of the costliest orders and the orders closest to it on its machines and materials."""
+    costly = sorted(movable, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
+    if not costly:
+        return set()
+    seed = rng.choice(costly)
+    order = p.orders[seed]
+    machines = {mode.machine for k in order.operations for mode in p.operations[k].modes}
+    materials = {d.material for d in p.demands if d.order == seed}
+    centre = s.start[order.first_op] if s.is_scheduled(seed) else order.due
+    distance: dict[int, int] = {}
+    for k, m in enumerate(s.machine):
+        i = p.operations[k].order
+        if m in machines and i != seed and i not in p.frozen_orders:
+            distance[i] = min(distance.get(i, 1 << 60), abs(s.start[k] - centre))
+    for d in p.demands:
+        if d.material in materials and d.order != seed and d.order not in p.frozen_orders:
+            at = s.start[d.operation] if s.is_scheduled(d.order) else p.orders[d.order].due
+            distance[d.order] = min(distance.get(d.order, 1 << 60), abs(at - centre))
+    nearest = sorted(distance, key=lambda i: (distance[i], i))[: size - 1]
+    return {seed, *nearest}
+
+
+def _cost(s: Schedule, i: int) -> float:
+    p = s.problem
+    return p.orders[i].weight * s.tardiness(i) if s.is_scheduled(i) else p.unscheduled_penalty(i)
+
+
+def improve(
+    s: Schedule,
+    settings: SolverSettings,
+    seconds: float,
+    on_better: Callable[[Schedule, float], None] | None = None,
+) -> tuple[Schedule, int, int]:
+    """Improve ``s`` for weighted tardiness (with penalties) within ``seconds``.
+
+    Returns the best plan, the number of steps and how many of them improved it. With
+    one worker every step is limited in deterministic time, so the search is repeatable.
+    """
+    p = s.problem
+    rng = random.Random(settings.seed)
+    size, steps, better = START_ORDERS, 0, 0
+    used = 0.0
+    began = time.perf_counter()
+    while used < seconds - 0.2:
+        kind = KINDS[steps % len(KINDS)]
+        chosen = _choose(p, s, kind, size, rng)
+        steps += 1
+        if not chosen:
+            continue
+        n = neighbourhood(p, s, chosen)
+        incumbent = restrict(s, n)
+        model = CpSatModel(n.problem)
+        value = model.value_of("cost", incumbent)
+        model.hint(incumbent)
+        budget = min(STEP_SECONDS, seconds - used)
+        outcome = model.solve_round("cost", replace(settings, time_limit_s=budget), budget)
+        used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
+        if outcome.schedule is not None and model.value_of("cost", outcome.schedule) < value:
+            s = merge(s, n, outcome.schedule)
+            better += 1
+            if on_better:
+                on_better(s, used)
+        size = (
+            min(MAX_ORDERS, int(size * 1.25))
+            if outcome.status == "OPTIMAL"
+            else max(MIN_ORDERS, int(size * 0.8))
+        )
+    return s, steps, better
