@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 invalid input, 2 usage error, 3 no feasible plan within th
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -71,6 +72,17 @@ def _exit_codes() -> Iterator[None]:
     except ValueError as exc:
         _say(f"error: {exc}", err_console)
         raise typer.Exit(2) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug: say so in one line; TIERPLAN_DEBUG=1 shows the traceback
+        if os.environ.get("TIERPLAN_DEBUG"):
+            raise
+        _say(
+            f"internal error: {type(exc).__name__}: {exc} (please report it with the scenario; "
+            "TIERPLAN_DEBUG=1 shows the details); nothing was written.",
+            err_console,
+        )
+        raise typer.Exit(1) from None
 
 
 def _load(folder: Path) -> Scenario:

@@ -129,3 +129,16 @@ def test_validate_generated_and_missing_folder(generated: Path, tmp_path: Path) 
     assert invoke("validate", generated)[0] == 0
     code, output = invoke("validate", tmp_path / "nowhere")
     assert code == 1 and "not a folder" in output
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(generated: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import scenarios.pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(scenarios.pipeline, "make_plan", broken)
+    monkeypatch.delenv("TIERPLAN_DEBUG", raising=False)
+    code, output = invoke("schedule", generated, "--out", tmp_path / "plan", "--quiet")
+    assert code == 1 and "internal error: RuntimeError: solver exploded" in output
+    assert not (tmp_path / "plan").exists()
