@@ -254,8 +254,10 @@ def build_problem(
     for i, row in enumerate(orders_t.itertuples(index=False)):
         ops = []
         for position, (step, alternatives) in enumerate(steps_of[row.product_id]):
+            # an operation longer than the horizon can never run: capped there, numbers stay small
             modes = tuple(
-                Mode(m, operation_duration(row.quantity, mpu, setup)) for m, mpu, setup in alternatives
+                Mode(m, min(operation_duration(row.quantity, mpu, setup), horizon + 1))
+                for m, mpu, setup in alternatives
             )
             op_of_step[(i, step)] = len(operations)
             ops.append(len(operations))
