@@ -70,11 +70,8 @@ def _unscheduled(schedule: Schedule, i: int, material_left: list[float], on_mach
     work = sum(p.operations[k].min_duration for k in order.operations)
     earliest_end = p.earliest_starts[order.first_op] + work
     if earliest_end > p.horizon:
-        needs = (
-            f"at least {work} min" if work <= p.horizon else f"more than the whole horizon ({p.horizon} min)"
-        )
         return (
-            f"cannot finish inside the horizon: needs {needs} from "
+            f"cannot finish inside the horizon: needs at least {work} min from "
             f"{_time(p, p.earliest_starts[order.first_op])}, the horizon ends {_time(p, p.horizon)}"
         )
     shortages = []

@@ -198,6 +198,9 @@ def _minutes(times: pd.Series, start: pd.Timestamp, rounding: str) -> np.ndarray
     return values.astype(np.int64)
 
 
+MAX_DURATION = 2**40  # minutes, two million years: longer operations can never run anyway
+
+
 def operation_duration(quantity: int, minutes_per_unit: float, setup_minutes: int) -> int:
     """The contract's duration: setup_minutes + ceil(quantity * minutes_per_unit)."""
     return int(setup_minutes) + math.ceil(quantity * minutes_per_unit)
@@ -254,9 +257,9 @@ def build_problem(
     for i, row in enumerate(orders_t.itertuples(index=False)):
         ops = []
         for position, (step, alternatives) in enumerate(steps_of[row.product_id]):
-            # an operation longer than the horizon can never run: capped there, numbers stay small
+            # absurd durations are capped so that sums stay inside CP-SAT's 64-bit integers
             modes = tuple(
-                Mode(m, min(operation_duration(row.quantity, mpu, setup), horizon + 1))
+                Mode(m, min(operation_duration(row.quantity, mpu, setup), MAX_DURATION))
                 for m, mpu, setup in alternatives
             )
             op_of_step[(i, step)] = len(operations)
