@@ -15,6 +15,7 @@ from scheduler.plan import PlanTables
 TIER_COLOURS = ("#1f4e9c", "#4f8fd6", "#9cc3ee", "#c8dcf3", "#e3edf8")
 LATE_EDGE = "#d62728"
 MAX_GANTT_MACHINES = 60
+MAX_LABELLED_OPERATIONS = 400
 
 
 def _boxes(starts: pd.Series, ends: pd.Series, rows: np.ndarray, height: float) -> np.ndarray:
@@ -23,6 +24,26 @@ def _boxes(starts: pd.Series, ends: pd.Series, rows: np.ndarray, height: float) 
     x1 = mdates.date2num(ends.to_numpy())
     y0, y1 = rows - height / 2, rows + height / 2
     return np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1]], axis=1).reshape(-1, 4, 2)
+
+
+def _label_bars(ax: plt.Axes, ops: pd.DataFrame, rows: dict[str, int], dark: set[str]) -> None:
+    """Order ids inside the bars wide enough to hold them (small plans only)."""
+    x0, x1 = ax.get_xlim()
+    per_char = (x1 - x0) / 160  # about 160 characters fit across the chart at this font size
+    for r in ops.itertuples():
+        left, right = mdates.date2num(r.start), mdates.date2num(r.end)
+        if right - left > per_char * (len(r.order_id) + 1):
+            colour = "white" if r.tier in dark else "black"
+            ax.text(
+                (left + right) / 2,
+                rows[r.machine_id],
+                r.order_id,
+                ha="center",
+                va="center",
+                fontsize=6,
+                color=colour,
+                clip_on=True,
+            )
 
 
 def gantt(plan: PlanTables, downtime: pd.DataFrame, machines: list[str], tier_names: tuple[str, ...]) -> str:
@@ -65,6 +86,8 @@ def gantt(plan: PlanTables, downtime: pd.DataFrame, machines: list[str], tier_na
             )
         )
     ax.autoscale_view()
+    if len(ops) <= MAX_LABELLED_OPERATIONS:
+        _label_bars(ax, ops, rows, set(tier_names[:2]))
     ax.set_ylim(len(machines) - 0.5, -0.5)
     ax.set_yticks(range(len(machines)), machines)
     ax.xaxis_date()
