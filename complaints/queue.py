@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STATES = ("open", "overdue", "closed_in_time", "closed_late")
 QUEUE_COLUMNS = (
     "queue_position",
     "complaint_id",

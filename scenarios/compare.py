@@ -87,11 +87,6 @@ def _changes(names: list[str], orders: list[pd.DataFrame]) -> pd.DataFrame:
     return frame[changed].reset_index().rename(columns={"index": "order_id"})
 
 
-def comparison_table(c: Comparison) -> pd.DataFrame:
-    """One frame for text output: KPI rows, plans as columns."""
-    return c.kpis
-
-
 def comparison_html(c: Comparison) -> str:
     return page(
         "tierplan: plans compared",

@@ -60,9 +60,6 @@ class Table:
     unique: bool = False
     row_label: tuple[str, ...] = field(default=())
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
     @property
     def label_columns(self) -> tuple[str, ...]:
         """Columns shown to identify a row in messages."""

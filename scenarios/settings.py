@@ -38,14 +38,6 @@ class TierSettings:
     weights: dict[str, float] = field(default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0})
     complaint_sla_days: dict[str, float] = field(default_factory=lambda: {"A": 3.0, "B": 4.0, "C": 5.0})
 
-    @property
-    def lowest(self) -> str:
-        return self.names[-1]
-
-    def rank(self, tier: str) -> int:
-        """0 for the best tier."""
-        return self.names.index(tier)
-
 
 @dataclass(frozen=True)
 class Settings:

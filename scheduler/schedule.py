@@ -74,8 +74,3 @@ class Schedule:
 
     def sum_completion(self) -> int:
         return sum(c for i in range(len(self.problem.orders)) if (c := self.completion(i)) is not None)
-
-
-def empty_schedule(problem: ProblemData) -> Schedule:
-    n = len(problem.operations)
-    return Schedule(problem, (-1,) * n, (-1,) * n)
