@@ -133,9 +133,7 @@ def allocate_materials(
         ready: dict[int, int] = {}
         short: set[int] = set()
         promised = [0.0] * len(problem.materials)
-        demands_of: dict[int, list] = {}
-        for d in problem.demands:
-            demands_of.setdefault(d.order, []).append(d)
+        demands_of = problem.demands_of_order
         for i in priority:
             if i in blocked or i not in demands_of:
                 continue

@@ -76,9 +76,8 @@ def _unscheduled(schedule: Schedule, i: int, material_left: list[float], on_mach
         )
     shortages = []
     need: dict[int, float] = {}
-    for d in p.demands:
-        if d.order == i:
-            need[d.material] = need.get(d.material, 0.0) + d.quantity
+    for d in p.demands_of_order.get(i, ()):
+        need[d.material] = need.get(d.material, 0.0) + d.quantity
     for material, quantity in need.items():
         if quantity > material_left[material] + 1e-9:
             m = p.materials[material]

@@ -140,7 +140,7 @@ def _related(p: ProblemData, s: Schedule, movable: list[int], size: int, rng: ra
     seed = rng.choice(costly)
     order = p.orders[seed]
     machines = {mode.machine for k in order.operations for mode in p.operations[k].modes}
-    materials = {d.material for d in p.demands if d.order == seed}
+    materials = {d.material for d in p.demands_of_order.get(seed, ())}
     centre = s.start[order.first_op] if s.is_scheduled(seed) else order.due
     distance: dict[int, int] = {}
     for k, m in enumerate(s.machine):

@@ -111,6 +111,13 @@ class ProblemData:
         return frozenset(self.operations[k].order for k in self.fixed)
 
     @cached_property
+    def demands_of_order(self) -> dict[int, tuple[Demand, ...]]:
+        out: dict[int, list[Demand]] = {}
+        for d in self.demands:
+            out.setdefault(d.order, []).append(d)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
     def demands_of_operation(self) -> dict[int, tuple[Demand, ...]]:
         out: dict[int, list[Demand]] = {}
         for d in self.demands:
