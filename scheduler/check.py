@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from scheduler.exact import decimal_of, exact_product, exact_sum, operation_duration
 
 MINUTE = pd.Timedelta(minutes=1)
 _MAX_PER_RULE = 25
@@ -140,7 +143,7 @@ def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, found: _Found) 
         )
     ops = ops[(ops["_merge"] == "both") & ~dup].drop(columns="_merge")
     expected = [
-        int(s) + math.ceil(q * m)
+        operation_duration(q, m, s)
         for q, m, s in zip(ops["quantity"], ops["minutes_per_unit"], ops["setup_minutes"], strict=True)
     ]
     ops["duration"] = np.asarray(expected, dtype="int64")
@@ -353,15 +356,16 @@ def _check_materials(
     if len(lines):
         lines["step"] = lines["step"].fillna(lines["product_id"].map(first_step)).astype("int64")
         lines = lines.merge(ops[["order_id", "step", "start"]], on=["order_id", "step"], how="left")
-        lines["need"] = lines["quantity"].astype(float) * lines["quantity_per_unit"].astype(float)
-    expected = (
-        sorted((r.material_id, r.order_id, round(r.need, 6), r.start) for r in lines.itertuples())
+        pairs = zip(lines["quantity"], lines["quantity_per_unit"], strict=True)
+        lines["need"] = [exact_product(int(q), u) for q, u in pairs]
+    exact = (
+        {(r.material_id, r.order_id, float(r.need), r.start): r.need for r in lines.itertuples()}
         if len(lines)
-        else []
+        else {}
     )
+    expected = sorted(exact)
     given = sorted(
-        (r.material_id, r.order_id, round(float(r.quantity), 6), pd.Timestamp(r.time))
-        for r in plan.itertuples()
+        (r.material_id, r.order_id, float(r.quantity), pd.Timestamp(r.time)) for r in plan.itertuples()
     )
     if expected != given:
         extra = sorted(set(given) - set(expected))
@@ -380,20 +384,20 @@ def _check_materials(
                 f"consumes {q:g} {m} at {t}; not what the BOM and schedule say",
                 "consumption",
             )
-    stock = ctx.tables["materials"].set_index("material_id")["on_hand"].astype(float).to_dict()
-    events: dict[str, list[tuple[pd.Timestamp, int, float]]] = {m: [] for m in stock}
+    materials = ctx.tables["materials"]
+    stock = {m: decimal_of(q) for m, q in zip(materials["material_id"], materials["on_hand"], strict=True)}
+    events: dict[str, list[tuple[pd.Timestamp, int, Decimal]]] = {m: [] for m in stock}
     for r in ctx.tables["receipts"].itertuples():
-        events.setdefault(r.material_id, []).append((r.arrival, 0, float(r.quantity)))
-    for m, _, q, t in expected:
+        events.setdefault(r.material_id, []).append((r.arrival, 0, decimal_of(r.quantity)))
+    for (m, _, _, t), need in exact.items():
         if pd.notna(t):
-            events.setdefault(m, []).append((t, 1, -q))
+            events.setdefault(m, []).append((t, 1, -need))
     for material, items in events.items():
-        level = stock.get(material, 0.0)
-        tolerance = 1e-6 * max(1.0, level + sum(q for _, _, q in items if q > 0))
-        first_below, lowest, lowest_at = None, 0.0, None
-        for t, _, q in sorted(items, key=lambda e: (e[0], e[1])):
-            level += q
-            if level < -tolerance:
+        level: Decimal = stock.get(material, Decimal(0))
+        first_below, lowest, lowest_at = None, Decimal(0), None
+        for t, _, change in sorted(items, key=lambda e: (e[0], e[1])):
+            level = exact_sum(level, change)
+            if level < 0:
                 first_below = first_below or t
                 if level < lowest:
                     lowest, lowest_at = level, t

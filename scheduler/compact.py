@@ -82,7 +82,7 @@ def _edges(p: ProblemData, schedule: Schedule, ops: list[int]) -> Edges:
 def _material_ready(p: ProblemData, ops: list[int]) -> dict[int, int]:
     """Per consuming operation, the minute by which all stock consumed up to it has arrived."""
     out: dict[int, int] = {}
-    consumed = [0.0] * len(p.materials)
+    consumed = [0] * len(p.materials)
     for k in ops:  # in plan order, which the material chains keep
         for d in p.demands_of_operation.get(k, ()):
             consumed[d.material] += d.quantity

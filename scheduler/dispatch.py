@@ -86,22 +86,22 @@ def material_selection(problem: ProblemData, rule: str, excluded: set[int]) -> s
     scarce stock they need (tier_edd: by tier first), as long as the stock within the
     horizon lasts. Frozen orders are always taken.
     """
-    need: dict[int, dict[int, float]] = {}
+    need: dict[int, dict[int, int]] = {}
     for d in problem.demands:
         if d.order not in excluded:
-            need.setdefault(d.order, {}).setdefault(d.material, 0.0)
+            need.setdefault(d.order, {}).setdefault(d.material, 0)
             need[d.order][d.material] += d.quantity
     supply = [m.supply_until(problem.horizon) for m in problem.materials]
-    demand = [0.0] * len(problem.materials)
+    demand = [0] * len(problem.materials)
     for amounts in need.values():
         for m, q in amounts.items():
             demand[m] += q
-    scarce = {m for m in range(len(supply)) if demand[m] > supply[m] + 1e-9}
+    scarce = {m for m in range(len(supply)) if demand[m] > supply[m]}
     if not scarce:
         return set()
 
     def key(i: int) -> tuple[float, ...]:
-        share = sum(q / max(supply[m], 1e-9) for m, q in need[i].items() if m in scarce)
+        share = sum(q / max(supply[m], 1) for m, q in need[i].items() if m in scarce)
         value = problem.unscheduled_penalty(i) / share if share else float("inf")
         frozen = 0 if i in problem.frozen_orders else 1
         tier = problem.orders[i].tier_rank if rule == "tier_edd" else 0
@@ -110,9 +110,9 @@ def material_selection(problem: ProblemData, rule: str, excluded: set[int]) -> s
     left = list(supply)
     out: set[int] = set()
     for i in sorted(need, key=key):
-        if all(need[i].get(m, 0.0) <= left[m] + 1e-9 for m in scarce):
+        if all(need[i].get(m, 0) <= left[m] for m in scarce):
             for m in scarce:
-                left[m] -= need[i].get(m, 0.0)
+                left[m] -= need[i].get(m, 0)
         else:
             out.add(i)
     return out
@@ -132,12 +132,12 @@ def allocate_materials(
     while True:
         ready: dict[int, int] = {}
         short: set[int] = set()
-        promised = [0.0] * len(problem.materials)
+        promised = [0] * len(problem.materials)
         demands_of = problem.demands_of_order
         for i in priority:
             if i in blocked or i not in demands_of:
                 continue
-            needed: dict[int, float] = {}
+            needed: dict[int, int] = {}
             times: dict[int, int] = {}
             for d in demands_of[i]:
                 needed[d.material] = needed.get(d.material, promised[d.material]) + d.quantity

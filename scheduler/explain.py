@@ -33,7 +33,7 @@ def _time(p: ProblemData, minute: int) -> str:
     return (p.start + pd.Timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M")
 
 
-def _material_left(schedule: Schedule) -> list[float]:
+def _material_left(schedule: Schedule) -> list[int]:
     """Per material, what stays unused within the horizon by the scheduled orders."""
     p = schedule.problem
     left = [m.on_hand + sum(q for _, q in m.receipts) for m in p.materials]
@@ -46,7 +46,7 @@ def _material_left(schedule: Schedule) -> list[float]:
 def _material_ready(schedule: Schedule) -> dict[int, tuple[int, int]]:
     """Per consuming operation: (minute its material had arrived, material), in plan order."""
     p = schedule.problem
-    consumed = [0.0] * len(p.materials)
+    consumed = [0] * len(p.materials)
     out: dict[int, tuple[int, int]] = {}
     ops = sorted(
         (d.operation for d in p.demands if schedule.machine[d.operation] >= 0),
@@ -61,7 +61,7 @@ def _material_ready(schedule: Schedule) -> dict[int, tuple[int, int]]:
     return out
 
 
-def _unscheduled(schedule: Schedule, i: int, material_left: list[float], on_machine: list[list[int]]) -> str:
+def _unscheduled(schedule: Schedule, i: int, material_left: list[int], on_machine: list[list[int]]) -> str:
     p = schedule.problem
     order = p.orders[i]
     for pred in order.predecessors:
@@ -75,17 +75,18 @@ def _unscheduled(schedule: Schedule, i: int, material_left: list[float], on_mach
             f"{_time(p, p.earliest_starts[order.first_op])}, the horizon ends {_time(p, p.horizon)}"
         )
     shortages = []
-    need: dict[int, float] = {}
+    need: dict[int, int] = {}
     for d in p.demands_of_order.get(i, ()):
-        need[d.material] = need.get(d.material, 0.0) + d.quantity
+        need[d.material] = need.get(d.material, 0) + d.quantity
     for material, quantity in need.items():
-        if quantity > material_left[material] + 1e-9:
+        if quantity > material_left[material]:
             m = p.materials[material]
             supply = m.on_hand + sum(q for _, q in m.receipts)
-            left = max(0.0, material_left[material])
+            left = max(0, material_left[material])
             shortages.append(
-                f"material {m.id} short by {quantity - left:g}: needs {quantity:g}, {left:g} of {supply:g} "
-                "(stock and receipts in the horizon) left after the scheduled orders"
+                f"material {m.id} short by {m.show(quantity - left)}: needs {m.show(quantity)}, "
+                f"{m.show(left)} of {m.show(supply)} (stock and receipts in the horizon) left after the "
+                "scheduled orders"
             )
     if shortages:
         return "; ".join(shortages)

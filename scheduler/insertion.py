@@ -45,39 +45,39 @@ class _Stock:
     """Per material, the level over time: arrivals in, planned consumptions out."""
 
     def __init__(self, problem: ProblemData, schedule: Schedule) -> None:
-        self.events: list[list[tuple[int, float]]] = []
+        self.events: list[list[tuple[int, int]]] = []
         for m in problem.materials:
             self.events.append(sorted([(0, m.on_hand), *m.receipts]))
         for d in problem.demands:
             if schedule.is_scheduled(d.order):
                 bisect.insort(self.events[d.material], (schedule.start[d.operation], -d.quantity))
 
-    def earliest(self, material: int, quantity: float, t: int) -> int | None:
+    def earliest(self, material: int, quantity: int, t: int) -> int | None:
         """The first minute >= t from which ``quantity`` can be taken without the level ever
         going below zero afterwards; None if never."""
         events = self.events[material]
         times = sorted({e[0] for e in events} | {t})
-        level_at: list[float] = []
-        level, j = 0.0, 0
+        level_at: list[int] = []
+        level, j = 0, 0
         for time in times:
             while j < len(events) and events[j][0] <= time:
                 level += events[j][1]
                 j += 1
             level_at.append(level)
-        suffix = float("inf")
+        suffix: int | None = None
         best = None
         for idx in range(len(times) - 1, -1, -1):
-            suffix = min(suffix, level_at[idx])
+            suffix = level_at[idx] if suffix is None else min(suffix, level_at[idx])
             if times[idx] < t:
                 break
-            if suffix >= quantity - 1e-9:
+            if suffix >= quantity:
                 best = times[idx]
         return best
 
-    def take(self, material: int, quantity: float, t: int) -> None:
+    def take(self, material: int, quantity: int, t: int) -> None:
         bisect.insort(self.events[material], (t, -quantity))
 
-    def give_back(self, material: int, quantity: float, t: int) -> None:
+    def give_back(self, material: int, quantity: int, t: int) -> None:
         self.events[material].remove((t, -quantity))
 
 
@@ -120,7 +120,7 @@ def _place_order(
 ) -> dict[int, tuple[int, int]] | None:
     """Place every operation of order i (tentatively); undo and return None if it does not fit."""
     placed: dict[int, tuple[int, int]] = {}
-    taken: list[tuple[int, float, int]] = []
+    taken: list[tuple[int, int, int]] = []
     t = ready
     for k in p.orders[i].operations:
         choice = _place_operation(p, k, t, gaps, stock)

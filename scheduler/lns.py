@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from scheduler.cpsat.model import CpSatModel, SolverSettings
-from scheduler.problem import Demand, Material, Operation, Order, ProblemData, merge_intervals
+from scheduler.problem import Demand, Operation, Order, ProblemData, merge_intervals
 from scheduler.schedule import Schedule
 
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
@@ -53,12 +53,12 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
     machines = tuple(
         replace(m, downtime=merge_intervals(busy[j], 0, p.horizon)) for j, m in enumerate(p.machines)
     )
-    taken: list[list[tuple[int, float]]] = [[] for _ in p.materials]
+    taken: list[list[tuple[int, int]]] = [[] for _ in p.materials]
     for d in p.demands:
         if d.order not in free_set and s.is_scheduled(d.order):
             taken[d.material].append((s.start[d.operation], -d.quantity))
     materials = tuple(
-        Material(m.id, m.on_hand, tuple(sorted([*m.receipts, *taken[j]]))) for j, m in enumerate(p.materials)
+        replace(m, receipts=tuple(sorted([*m.receipts, *taken[j]]))) for j, m in enumerate(p.materials)
     )
     index = {old: new for new, old in enumerate(free)}
     orders: list[Order] = []

@@ -84,7 +84,9 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
                     [problem.materials[d.material].id for d in consumption], dtype="str"
                 ),
                 "order_id": pd.Series([problem.orders[d.order].id for d in consumption], dtype="str"),
-                "quantity": pd.Series([d.quantity for d in consumption], dtype="float64"),
+                "quantity": pd.Series(
+                    [d.quantity / problem.materials[d.material].scale for d in consumption], dtype="float64"
+                ),
                 "time": at([s.start[d.operation] for d in consumption]),
             }
         )

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
+from scheduler.exact import decimal_of, exact_product, operation_duration, scaled_units
 
 
 @dataclass(frozen=True)
@@ -68,23 +71,33 @@ class Machine:
 
 @dataclass(frozen=True)
 class Material:
-    id: str
-    on_hand: float
-    receipts: tuple[tuple[int, float], ...] = ()
+    """Stock in exact whole units of ``1 / scale`` (see :mod:`scheduler.exact`)."""
 
-    def supply_until(self, time: int) -> float:
+    id: str
+    on_hand: int
+    receipts: tuple[tuple[int, int], ...] = ()  # (minute, units), sorted by minute
+    scale: int = 1
+
+    def supply_until(self, time: int) -> int:
         """Stock on hand plus everything that has arrived by ``time`` (inclusive)."""
         return self.on_hand + sum(q for t, q in self.receipts if t <= time)
+
+    def amount(self, units: int) -> Decimal:
+        """``units`` in the material's own unit of measure."""
+        return (Decimal(units) / self.scale).normalize()
+
+    def show(self, units: int) -> str:
+        return f"{self.amount(units):f}"
 
 
 @dataclass(frozen=True)
 class Demand:
-    """``order`` consumes ``quantity`` of ``material`` when ``operation`` starts."""
+    """``order`` consumes ``quantity`` units (of ``1 / scale``) of ``material`` when ``operation`` starts."""
 
     order: int
     operation: int
     material: int
-    quantity: float
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -205,14 +218,6 @@ def _minutes(times: pd.Series, start: pd.Timestamp, rounding: str) -> np.ndarray
     return values.astype(np.int64)
 
 
-MAX_DURATION = 2**40  # minutes, two million years: longer operations can never run anyway
-
-
-def operation_duration(quantity: int, minutes_per_unit: float, setup_minutes: int) -> int:
-    """The contract's duration: setup_minutes + ceil(quantity * minutes_per_unit)."""
-    return int(setup_minutes) + math.ceil(quantity * minutes_per_unit)
-
-
 def merge_intervals(
     intervals: list[tuple[int, int]], lo: int | None = None, hi: int | None = None
 ) -> tuple[tuple[int, int], ...]:
@@ -264,10 +269,8 @@ def build_problem(
     for i, row in enumerate(orders_t.itertuples(index=False)):
         ops = []
         for position, (step, alternatives) in enumerate(steps_of[row.product_id]):
-            # absurd durations are capped so that sums stay inside CP-SAT's 64-bit integers
             modes = tuple(
-                Mode(m, min(operation_duration(row.quantity, mpu, setup), MAX_DURATION))
-                for m, mpu, setup in alternatives
+                Mode(m, operation_duration(row.quantity, mpu, setup)) for m, mpu, setup in alternatives
             )
             op_of_step[(i, step)] = len(operations)
             ops.append(len(operations))
@@ -360,29 +363,38 @@ def _materials(
 ) -> tuple[tuple[Material, ...], tuple[Demand, ...]]:
     materials_t, receipts_t, bom = tables["materials"], tables["receipts"], tables["bom"]
     index = {m: i for i, m in enumerate(materials_t["material_id"])}
-    receipts: dict[int, list[tuple[int, float]]] = {i: [] for i in index.values()}
-    on_hand = [float(v) for v in materials_t["on_hand"]]
+    on_hand: list[list[Decimal]] = [[decimal_of(v)] for v in materials_t["on_hand"]]
+    receipts: list[list[tuple[int, Decimal]]] = [[] for _ in index]
     if not receipts_t.empty:
         arrival = np.maximum(_minutes(receipts_t["arrival"], start, "ceil"), 0)
         for m, t, q in zip(receipts_t["material_id"], arrival, receipts_t["quantity"], strict=True):
             if t == 0:
-                on_hand[index[m]] += float(q)  # arrived before the plan starts: it is stock
+                on_hand[index[m]].append(decimal_of(q))  # arrived before the plan starts: it is stock
             elif t <= horizon:
-                receipts[index[m]].append((int(t), float(q)))
-    materials = tuple(
-        Material(mid, on_hand[i], tuple(sorted(receipts[i])))
-        for i, mid in enumerate(materials_t["material_id"])
-    )
-    demands: list[Demand] = []
+                receipts[index[m]].append((int(t), decimal_of(q)))
+    needs: list[tuple[int, int, int, Decimal]] = []  # order, operation, material, quantity
     if not bom.empty:
         lines = orders_t[["product_id", "quantity"]].reset_index().merge(bom, on="product_id", sort=False)
         for r in lines.sort_values(["index", "step", "material_id"]).itertuples(index=False):
-            demands.append(
-                Demand(
-                    int(r.index),
-                    op_of_step[(int(r.index), int(r.step))],
-                    index[r.material_id],
-                    float(r.quantity) * float(r.quantity_per_unit),
-                )
-            )
-    return materials, tuple(demands)
+            i = int(r.index)
+            amount = exact_product(int(r.quantity), r.quantity_per_unit)
+            needs.append((i, op_of_step[(i, int(r.step))], index[r.material_id], amount))
+    needs_of: list[list[int]] = [[] for _ in index]
+    for n, (_, _, material, _) in enumerate(needs):
+        needs_of[material].append(n)
+    materials = []
+    units_of_need: list[int] = [0] * len(needs)
+    for j, mid in enumerate(materials_t["material_id"]):
+        mine = needs_of[j]
+        values = [sum(on_hand[j], Decimal(0)), *(q for _, q in receipts[j]), *(needs[n][3] for n in mine)]
+        scale, units = scaled_units(values)
+        arriving = len(receipts[j])
+        for n, u in zip(mine, units[1 + arriving :], strict=True):
+            units_of_need[n] = u
+        arrivals = tuple(sorted(zip((t for t, _ in receipts[j]), units[1 : 1 + arriving], strict=True)))
+        materials.append(Material(mid, units[0], arrivals, scale))
+    demands = tuple(
+        Demand(order, operation, material, units_of_need[n])
+        for n, (order, operation, material, _) in enumerate(needs)
+    )
+    return tuple(materials), demands

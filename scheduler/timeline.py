@@ -40,14 +40,14 @@ class MachineTimelines:
         return first_fit(self.down[machine], max(earliest, self.free[machine]), duration)
 
 
-def arrival_time(problem: ProblemData, material: int, cumulative: float) -> int | None:
+def arrival_time(problem: ProblemData, material: int, cumulative: int) -> int | None:
     """The first minute by which ``cumulative`` units of the material have arrived, if ever."""
     m = problem.materials[material]
     level = m.on_hand
-    if level >= cumulative - 1e-9:
+    if level >= cumulative:
         return 0
     for t, q in m.receipts:
         level += q
-        if level >= cumulative - 1e-9:
+        if level >= cumulative:
             return t
     return None

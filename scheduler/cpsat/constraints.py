@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat.variables import Variables
-from scheduler.problem import ProblemData
+from scheduler.problem import Demand, ProblemData
 
 
 def add_one_mode_per_operation(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
@@ -50,45 +48,47 @@ def add_machine_capacity(model: cp_model.CpModel, problem: ProblemData, v: Varia
             model.add_no_overlap(per_machine[m] + down)
 
 
-def material_scale(problem: ProblemData, material: int) -> int:
-    """Smallest power of ten (up to 10^6) that makes the material's quantities whole."""
+MAX_STOCK_UNITS = 2**50  # stock sums stay far inside CP-SAT's 64-bit arithmetic
+
+
+def coarsening(problem: ProblemData, material: int) -> int:
+    """1, or the power of ten to divide the material's units by so that its sums fit CP-SAT."""
     m = problem.materials[material]
-    values = [
-        m.on_hand,
-        *(q for _, q in m.receipts),
-        *(d.quantity for d in problem.demands if d.material == material),
-    ]
-    for digits in range(7):
-        scale = 10**digits
-        if all(abs(x * scale - round(x * scale)) < 1e-6 for x in values):
-            return scale
-    return 10**6
+    total = m.on_hand + sum(abs(q) for _, q in m.receipts)
+    total += sum(d.quantity for d in problem.demands if d.material == material)
+    divisor = 1
+    while total // divisor > MAX_STOCK_UNITS:
+        divisor *= 10
+    return divisor
 
 
 def add_materials(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
     """Stock never goes negative: on hand and receipts in, consumption when the step starts.
 
-    Supplies are rounded down and consumptions up, so the model is never more generous
-    than the data.
+    Quantities are exact whole units; where they are too large for CP-SAT's arithmetic they
+    are coarsened with supplies rounded down and consumptions up, so the model is never
+    more generous than the data.
     """
+    demands_of: dict[int, list[Demand]] = {}
+    for d in problem.demands:
+        demands_of.setdefault(d.material, []).append(d)
     for j, material in enumerate(problem.materials):
-        demands = [d for d in problem.demands if d.material == j]
+        demands = demands_of.get(j, [])
         if not demands:
             continue
-        scale = material_scale(problem, j)
-        supply = math.floor(material.on_hand * scale + 1e-6)
+        divisor = coarsening(problem, j)
         times: list[cp_model.LinearExprT] = [0]
-        changes = [supply]
+        changes = [material.on_hand // divisor]
         actives: list[cp_model.LiteralT] = [True]
         for t, q in material.receipts:
             times.append(t)
-            changes.append(math.floor(q * scale + 1e-6))
+            changes.append(q // divisor)
             actives.append(True)
         total_in = sum(c for c in changes if c > 0)
         already_taken = -sum(c for c in changes if c < 0)  # consumptions fixed by a neighbourhood
         need = 0
         for d in demands:
-            amount = math.ceil(d.quantity * scale - 1e-6)
+            amount = -(-d.quantity // divisor)  # rounded up
             need += amount
             times.append(v.operations[d.operation].start)
             changes.append(-amount)
