@@ -33,7 +33,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.table
         if self.key:
-            where += f" [{self.key}]"
+            where += f" {self.key}" if self.key.startswith("[") else f" [{self.key}]"
         if self.column:
             where += f" {self.column}"
         return f"{where}: {self.message}"

@@ -11,13 +11,13 @@ from typing import Any
 import pandas as pd
 
 from grading import GradingConfig, grade
-from scenarios.errors import InputError, NoFeasiblePlanError
+from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.freeze import Frozen, frozen_problems
 from scenarios.io import read_plan_table, write_folder, write_table
 from scenarios.model import Scenario
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.plan import PlanTables, plan_tables
-from scheduler.problem import ProblemData, build_problem
+from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, build_problem
 from scheduler.report import plan_report
 from scheduler.result import ProgressEvent, Result
 from scheduler.solve import SolveOptions, solve
@@ -50,7 +50,7 @@ def build_scenario_problem(
         problems = frozen_problems(scenario, frozen)
         if problems:
             raise InputError(problems)
-    return build_problem(
+    problem = build_problem(
         scenario.tables,
         tier_of,
         settings.tiers.names,
@@ -60,6 +60,23 @@ def build_scenario_problem(
         frozen.operations if frozen else None,
         frozen.until if frozen else None,
     )
+    total, worst = problem.largest_cost()
+    if total > INTEGER_COST_LIMIT:
+        scale = problem.weight_scale
+        raise InputError(
+            [
+                Problem(
+                    "orders",
+                    f"order_id={problem.orders[worst].id}",
+                    "weight",
+                    f"weight x (tardiness + horizon) summed over all {len(problem.orders):,} orders can "
+                    f"reach {total / scale:.3g}, more than 64-bit integer arithmetic can plan exactly "
+                    f"({INTEGER_COST_LIMIT / scale:.3g}); expected smaller weights ([tiers] weights, orders "
+                    "weight), due dates nearer the plan start or a shorter horizon (this order weighs most)",
+                )
+            ]
+        )
+    return problem
 
 
 def solve_options(scenario: Scenario, **overrides: Any) -> SolveOptions:

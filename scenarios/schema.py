@@ -10,6 +10,14 @@ from typing import Literal
 
 Kind = Literal["str", "int", "float", "timestamp", "date"]
 
+# What can be planned exactly (docs/contract.md, "Limits"): larger numbers in an export are
+# taken as a broken export, not planned.
+MAX_MINUTES = 5_259_600  # ten years of minutes: the longest operation, setup or horizon
+MAX_HORIZON_DAYS = 3653  # ten years
+MAX_QUANTITY = 10**12  # order quantities, stock, receipts, one order's need of a material
+MAX_WEIGHT = 10**6  # an order's weight, a tier's weight
+MAX_AMOUNT = 10**15  # money in the sales history and payments
+
 KIND_TEXT: dict[str, str] = {
     "str": "a text value",
     "int": "a whole number",
@@ -39,10 +47,15 @@ class Column:
     def expected(self) -> str:
         text = KIND_TEXT[self.kind]
         if self.minimum is not None:
-            text += f" {'>' if self.strict else '>='} {self.minimum:g}"
+            text += f" {'>' if self.strict else '>='} {number_text(self.minimum)}"
         if self.maximum is not None:
-            text += f" and <= {self.maximum:g}"
+            text += f" and <= {number_text(self.maximum)}"
         return text
+
+
+def number_text(value: float) -> str:
+    """1,000,000,000,000 rather than 1e+12: limits read as people write them."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -81,10 +94,10 @@ TABLES: dict[str, Table] = {
                 _c("order_id", "str"),
                 _c("customer_id", "str"),
                 _c("product_id", "str"),
-                _c("quantity", "int", minimum=0, strict=True),
+                _c("quantity", "int", minimum=0, strict=True, maximum=MAX_QUANTITY),
                 _c("due", "timestamp"),
                 _c("release", "timestamp", False),
-                _c("weight", "float", False, minimum=0, strict=True),
+                _c("weight", "float", False, minimum=0, strict=True, maximum=MAX_WEIGHT),
                 _c("after_order", "str", False),
             ),
             key=("order_id",),
@@ -97,8 +110,8 @@ TABLES: dict[str, Table] = {
                 _c("product_id", "str"),
                 _c("step", "int"),
                 _c("machine_id", "str"),
-                _c("minutes_per_unit", "float", minimum=0),
-                _c("setup_minutes", "int", False, minimum=0),
+                _c("minutes_per_unit", "float", minimum=0, maximum=MAX_MINUTES),
+                _c("setup_minutes", "int", False, minimum=0, maximum=MAX_MINUTES),
             ),
             key=("product_id", "step", "machine_id"),
             unique=True,
@@ -130,9 +143,9 @@ TABLES: dict[str, Table] = {
             (
                 _c("customer_id", "str", categorical=True),
                 _c("order_date", "date"),
-                _c("amount", "float", minimum=0),
-                _c("cost", "float", False, minimum=0),
-                _c("quantity", "float", False, minimum=0),
+                _c("amount", "float", minimum=0, maximum=MAX_AMOUNT),
+                _c("cost", "float", False, minimum=0, maximum=MAX_AMOUNT),
+                _c("quantity", "float", False, minimum=0, maximum=MAX_QUANTITY),
             ),
             row_label=("customer_id",),
         ),
@@ -142,7 +155,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("customer_id", "str", categorical=True),
                 _c("invoice_id", "str"),
-                _c("amount", "float", minimum=0),
+                _c("amount", "float", minimum=0, maximum=MAX_AMOUNT),
                 _c("due_date", "date"),
                 _c("paid_date", "date", False),
             ),
@@ -160,7 +173,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("product_id", "str"),
                 _c("material_id", "str"),
-                _c("quantity_per_unit", "float", minimum=0, strict=True),
+                _c("quantity_per_unit", "float", minimum=0, strict=True, maximum=MAX_QUANTITY),
                 _c("step", "int", False),
             ),
             key=("product_id", "material_id", "step"),
@@ -169,7 +182,7 @@ TABLES: dict[str, Table] = {
         Table(
             "materials",
             False,
-            (_c("material_id", "str"), _c("on_hand", "float", minimum=0)),
+            (_c("material_id", "str"), _c("on_hand", "float", minimum=0, maximum=MAX_QUANTITY)),
             key=("material_id",),
             unique=True,
         ),
@@ -179,7 +192,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("material_id", "str"),
                 _c("arrival", "timestamp"),
-                _c("quantity", "float", minimum=0, strict=True),
+                _c("quantity", "float", minimum=0, strict=True, maximum=MAX_QUANTITY),
             ),
             row_label=("material_id",),
         ),

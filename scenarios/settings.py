@@ -12,6 +12,7 @@ import pandas as pd
 
 from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
 from scenarios.errors import Problem
+from scenarios.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
 from scheduler.schedule import OBJECTIVES
 from scheduler.solve import SolveOptions
 
@@ -104,6 +105,7 @@ class _Reader:
         strict: bool = True,
         integer: bool = False,
         label: str | None = None,
+        maximum: float = math.inf,
     ) -> float:
         value = values.get(key, default)
         key = label or key
@@ -114,6 +116,9 @@ class _Reader:
             return default
         if value < minimum or (strict and value == minimum):
             self.problem(section, key, f"found {value!r}; expected {'>' if strict else '>='} {minimum:g}")
+            return default
+        if value > maximum:
+            self.problem(section, key, f"found {value!r}; expected at most {number_text(maximum)}")
             return default
         return float(value)
 
@@ -155,6 +160,7 @@ class _Reader:
         default: dict[str, float],
         minimum: float,
         strict: bool,
+        maximum: float = math.inf,
     ) -> dict[str, float]:
         value = values.get(key, default)
         if not isinstance(value, dict):
@@ -162,7 +168,9 @@ class _Reader:
             return default
         out: dict[str, float] = {}
         for name in value:
-            out[name] = self.number(section, value, name, 0.0, minimum, strict, label=f"{key}.{name}")
+            out[name] = self.number(
+                section, value, name, 0.0, minimum, strict, label=f"{key}.{name}", maximum=maximum
+            )
         return out
 
 
@@ -181,7 +189,7 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
     start = r.timestamp("plan", plan_values, "start")
     if "start" not in plan_values:
         r.problem("plan", "start", "missing; expected the plan start, e.g. start = 2026-12-01T06:00:00")
-    horizon = r.number("plan", plan_values, "horizon_days", 28.0)
+    horizon = r.number("plan", plan_values, "horizon_days", 28.0, maximum=MAX_HORIZON_DAYS)
 
     tiers = _parse_tiers(r)
     grading = _parse_grading(r, tiers)
@@ -210,7 +218,9 @@ def _parse_tiers(r: _Reader) -> TierSettings:
         r.problem("tiers", "names", f"found {names!r}; expected a list of distinct tier names, best first")
         names = list(default.names)
     custom = tuple(names) != default.names
-    weights = r.mapping("tiers", values, "weights", {} if custom else default.weights, 0.0, True)
+    weights = r.mapping(
+        "tiers", values, "weights", {} if custom else default.weights, 0.0, True, maximum=MAX_WEIGHT
+    )
     sla = r.mapping(
         "tiers",
         values,

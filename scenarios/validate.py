@@ -10,8 +10,9 @@ import pandas as pd
 
 from scenarios.convert import row_labels
 from scenarios.errors import Problem
-from scenarios.schema import TABLES
+from scenarios.schema import MAX_MINUTES, MAX_QUANTITY, TABLES, number_text
 from scenarios.settings import Settings
+from scheduler.exact import exact_product, operation_duration
 
 Tables = dict[str, pd.DataFrame]
 _MAX_LISTED = 20
@@ -26,6 +27,8 @@ def cross_table_problems(tables: Tables, settings: Settings | None) -> list[Prob
     problems += _after_order_cycles(tables["orders"])
     problems += _downtime(tables["downtime"])
     problems += _bom_steps(tables)
+    problems += _operation_lengths(tables)
+    problems += _material_needs(tables)
     problems += _customers(tables, settings)
     problems += _complaints(tables, settings)
     return problems
@@ -228,6 +231,82 @@ def _bom_steps(tables: Tables) -> list[Problem]:
         + "'s routing; expected one of its steps"
     )
     return _problems("bom", bom, mask, "step", message)
+
+
+def _order_lines(orders: pd.DataFrame, other: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each order joined to its product's rows of ``other`` (routings or bom), bad cells left out."""
+    left = orders[["order_id", "product_id", "quantity"]].reset_index(names="row").dropna()
+    return left.merge(other[["product_id", *columns]].dropna(subset=columns[:3]), on="product_id")
+
+
+def _worst_per_order(orders: pd.DataFrame, lines: pd.DataFrame, message: pd.Series) -> list[Problem]:
+    """One problem per order, on its largest offending line (``lines`` sorted worst first)."""
+    first = ~lines["row"].duplicated()
+    texts = pd.Series(None, index=orders.index, dtype=object)
+    texts.loc[lines.loc[first, "row"].to_numpy()] = message[first].to_numpy()
+    return _problems("orders", orders, texts.notna(), "quantity", texts)
+
+
+def _operation_lengths(tables: Tables) -> list[Problem]:
+    """No operation may last longer than ten years: that is a broken export, not a plan."""
+    orders = tables["orders"]
+    lines = _order_lines(
+        orders, tables["routings"], ["step", "machine_id", "minutes_per_unit", "setup_minutes"]
+    )
+    lines = lines[  # each factor within its own limit (else that cell is the problem already)
+        (lines["quantity"] <= MAX_QUANTITY)
+        & (lines["minutes_per_unit"] <= MAX_MINUTES)
+        & ~(lines["setup_minutes"] > MAX_MINUTES)
+    ]
+    rough = lines["quantity"].astype(float) * lines["minutes_per_unit"] + lines["setup_minutes"].fillna(0)
+    lines = lines[rough > MAX_MINUTES * 0.999].copy()  # then exactly, for the few near the limit
+    if lines.empty:
+        return []
+    lines["minutes"] = [
+        operation_duration(int(q), m, int(0 if pd.isna(s) else s))
+        for q, m, s in zip(lines["quantity"], lines["minutes_per_unit"], lines["setup_minutes"], strict=True)
+    ]
+    lines = lines[lines["minutes"] > MAX_MINUTES].sort_values("minutes", ascending=False)
+    if lines.empty:
+        return []
+    message = (
+        "step "
+        + lines["step"].astype(str)
+        + " on "
+        + lines["machine_id"].astype(str)
+        + " would last "
+        + lines["minutes"].map(number_text)
+        + " min (setup_minutes + ceil(quantity x minutes_per_unit)); expected at most "
+        + f"{number_text(MAX_MINUTES)} min (ten years)"
+    )
+    return _worst_per_order(orders, lines, message)
+
+
+def _material_needs(tables: Tables) -> list[Problem]:
+    """No order may need more than 10^12 of a material."""
+    orders, bom = tables["orders"], tables["bom"]
+    if bom.empty:
+        return []
+    lines = _order_lines(orders, bom, ["material_id", "quantity_per_unit"])
+    lines = lines[(lines["quantity"] <= MAX_QUANTITY) & (lines["quantity_per_unit"] <= MAX_QUANTITY)]
+    rough = lines["quantity"].astype(float) * lines["quantity_per_unit"]
+    lines = lines[rough > MAX_QUANTITY * 0.999].copy()
+    if lines.empty:
+        return []
+    lines["need"] = [
+        exact_product(int(q), u) for q, u in zip(lines["quantity"], lines["quantity_per_unit"], strict=True)
+    ]
+    lines = lines[lines["need"] > MAX_QUANTITY].sort_values("need", ascending=False)
+    if lines.empty:
+        return []
+    message = (
+        "needs "
+        + lines["need"].map(lambda v: f"{float(v):,.0f}")
+        + " of material "
+        + lines["material_id"].astype(str)
+        + f" (quantity x quantity_per_unit); expected at most {number_text(MAX_QUANTITY)}"
+    )
+    return _worst_per_order(orders, lines, message)
 
 
 def _customers(tables: Tables, settings: Settings | None) -> list[Problem]:

@@ -194,6 +194,21 @@ class ProblemData:
                 t -= self.operations[k].min_duration
         return tuple(lend)
 
+    @cached_property
+    def weight_scale(self) -> int:
+        """Smallest of 1, 10, ..., 1000 that makes every order weight whole (then rounded)."""
+        for scale in (1, 10, 100, 1000):
+            if all(abs(o.weight * scale - round(o.weight * scale)) < 1e-9 for o in self.orders):
+                return scale
+        return 1000
+
+    def largest_cost(self) -> tuple[int, int]:
+        """The objective's largest value in the solver's integer units (every order left out,
+        weights scaled by ``weight_scale``), and the order contributing most to it."""
+        costs = [round(self.unscheduled_penalty(i) * self.weight_scale) for i in range(len(self.orders))]
+        worst = max(range(len(costs)), key=costs.__getitem__, default=-1)
+        return sum(costs), worst
+
     def weight(self, order: int) -> float:
         return self.orders[order].weight
 
@@ -207,6 +222,11 @@ class ProblemData:
         solvers leave an order out only when it cannot be made in time or material.
         """
         return self.weight(order) * (self.max_tardiness(order) + self.horizon)
+
+
+# The objective's largest value, in the solver's integer units: CP-SAT sums the penalty
+# and tardiness terms in 64-bit integers, and each of the two may reach this much.
+INTEGER_COST_LIMIT = 2**61
 
 
 def _minutes(times: pd.Series, start: pd.Timestamp, rounding: str) -> np.ndarray:

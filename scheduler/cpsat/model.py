@@ -77,7 +77,7 @@ class CpSatModel:
         self.vars: Variables = create_variables(self.model, problem)
         for add in CONSTRAINT_FAMILIES:
             add(self.model, problem, self.vars)
-        self.scale = objective.weight_scale(problem)
+        self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
 
     def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:

@@ -1,4 +1,4 @@
-"""Objective expressions, in integers: weights are scaled by :func:`weight_scale`."""
+"""Objective expressions, in integers: weights are scaled by :attr:`ProblemData.weight_scale`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ from ortools.sat.python import cp_model
 
 from scheduler.cpsat.variables import Variables
 from scheduler.problem import ProblemData
-
-
-def weight_scale(problem: ProblemData) -> int:
-    """Smallest of 1, 10, ..., 1000 that makes every order weight whole (then rounded)."""
-    for scale in (1, 10, 100, 1000):
-        if all(abs(o.weight * scale - round(o.weight * scale)) < 1e-9 for o in problem.orders):
-            return scale
-    return 1000
 
 
 def tier_cost(
