@@ -20,6 +20,7 @@ from scheduler.plan import PlanTables, plan_tables
 from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, build_problem
 from scheduler.report import plan_report
 from scheduler.result import ProgressEvent, Result
+from scheduler.schedule import Schedule
 from scheduler.solve import SolveOptions, solve
 
 
@@ -116,20 +117,9 @@ def make_plan(
     """Grade, schedule, check. Raise :class:`NoFeasiblePlanError` when no checked plan exists."""
     tiers = grade_scenario(scenario)
     problem = build_scenario_problem(scenario, tiers, frozen)
+    _frozen_orders_can_finish(problem)
     result = solve(problem, options, on_progress)
-    moved = [
-        k
-        for k, (m, at) in problem.fixed.items()
-        if result.schedule.machine[k] != m or result.schedule.start[k] != at
-    ]
-    if moved:
-        raise NoFeasiblePlanError(
-            [
-                f"{len(moved)} frozen operations cannot be kept within the limits, e.g. order "
-                f"{problem.orders[problem.operations[moved[0]].order].id} step "
-                f"{problem.operations[moved[0]].step}"
-            ]
-        )
+    _frozen_operations_kept(problem, result.schedule)
     due = scenario["orders"].set_index("order_id")["due"]
     tables = plan_tables(problem, result, due)
     tables.summary["scenario"] = scenario.name
@@ -164,6 +154,48 @@ def make_plan(
         scenario.settings.tiers.names,
     )
     return Plan(scenario, tiers, result, tables, report)
+
+
+def _frozen_orders_can_finish(problem: ProblemData) -> None:
+    """Orders started before the freeze must finish inside the horizon: say so when they cannot."""
+    est = problem.earliest_starts
+    late = []
+    for i in sorted(problem.frozen_orders):
+        last = problem.orders[i].last_op
+        if est[last] + problem.operations[last].min_duration > problem.horizon:
+            late.append(i)
+    if late:
+        end = problem.start + pd.Timedelta(minutes=problem.horizon)
+        raise NoFeasiblePlanError(
+            [
+                f"{len(late)} order(s) started before the freeze cannot finish inside the horizon "
+                f"(ending {end:%Y-%m-%d %H:%M}) even on idle machines: "
+                + ", ".join(problem.orders[i].id for i in late[:10])
+                + ("..." if len(late) > 10 else ""),
+                "expected an earlier --freeze-until or a longer [plan] horizon_days",
+            ]
+        )
+
+
+def _frozen_operations_kept(problem: ProblemData, schedule: Schedule) -> None:
+    """Every frozen operation in place, and every started order finished inside the horizon."""
+    moved = [k for k, (m, at) in problem.fixed.items() if (schedule.machine[k], schedule.start[k]) != (m, at)]
+    overrun = [i for i in sorted(problem.frozen_orders) if (schedule.completion(i) or 0) > problem.horizon]
+    if moved or overrun:
+        raise NoFeasiblePlanError(
+            [
+                f"{len(moved)} frozen operation(s) cannot be kept and {len(overrun)} order(s) started before "
+                "the freeze cannot finish inside the horizon within the limits"
+                + (f", e.g. order {problem.orders[overrun[0]].id}" if overrun else "")
+                + (
+                    f", e.g. order {problem.orders[problem.operations[moved[0]].order].id} step "
+                    f"{problem.operations[moved[0]].step}"
+                    if moved
+                    else ""
+                ),
+                "expected an earlier --freeze-until or a longer [plan] horizon_days",
+            ]
+        )
 
 
 def write_plan(plan: Plan, out: Path, force: bool = False) -> Path:

@@ -246,6 +246,8 @@ class _Simulation:
         """Machine m is free at ``now``: the rule picks, the fastest alternative runs it."""
         p = self.p
         candidates = [k for k in self.waiting[m] if self.ready[k] <= now]
+        started = [k for k in candidates if p.operations[k].order in p.frozen_orders]  # they must finish
+        candidates = started or candidates
         k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean))
         options = (
             (

@@ -42,9 +42,35 @@ def _components(p: ProblemData, chosen: set[int]) -> set[int]:
     return out
 
 
+def _free_orders(p: ProblemData, s: Schedule, chosen: set[int]) -> tuple[list[int], dict[int, int]]:
+    """The orders to re-plan, and the release each gets from predecessors that stay put.
+
+    ``chosen`` grows by its after_order links; frozen orders stay. An order linked to one
+    that stays is kept free only where the held order bounds it from one side: after a
+    held, scheduled predecessor (it is released at that order's completion). Orders that
+    wait for a held, unscheduled order, or that a held, scheduled order waits for, stay too.
+    """
+    free = {i for i in _components(p, chosen) if i not in p.frozen_orders}
+    changed = True
+    while changed:
+        changed = False
+        for i in sorted(free):
+            held_before = [q for q in p.orders[i].predecessors if q not in free]
+            held_after = [q for q in p.successors[i] if q not in free and s.is_scheduled(q)]
+            if held_after or any(not s.is_scheduled(q) for q in held_before):
+                free.discard(i)
+                changed = True
+    release: dict[int, int] = {}
+    for i in free:
+        held = [s.completion(q) or 0 for q in p.orders[i].predecessors if q not in free]
+        if held:
+            release[i] = max(p.orders[i].release, *held)
+    return sorted(free), release
+
+
 def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhood:
     """The sub-problem in which only ``chosen`` orders (with their after_order links) are free."""
-    free = sorted(i for i in _components(p, chosen) if i not in p.frozen_orders)
+    free, release = _free_orders(p, s, chosen)
     free_set = set(free)
     busy: list[list[tuple[int, int]]] = [list(m.downtime) for m in p.machines]
     for k, m in enumerate(s.machine):
@@ -72,7 +98,14 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
             ops.append(len(operations))
             op = p.operations[k]
             operations.append(Operation(index[i], op.step, op.position, op.modes))
-        orders.append(replace(o, operations=tuple(ops), predecessors=tuple(index[q] for q in o.predecessors)))
+        orders.append(
+            replace(
+                o,
+                release=release.get(i, o.release),
+                operations=tuple(ops),
+                predecessors=tuple(index[q] for q in o.predecessors if q in free_set),
+            )
+        )
     demands = tuple(
         Demand(index[d.order], op_index[d.operation], d.material, d.quantity)
         for d in p.demands

@@ -142,3 +142,59 @@ def test_an_internal_error_is_one_line_not_a_traceback(generated: Path, tmp_path
     code, output = invoke("schedule", generated, "--out", tmp_path / "plan", "--quiet")
     assert code == 1 and "internal error: RuntimeError: solver exploded" in output
     assert not (tmp_path / "plan").exists()
+
+
+def test_replanning_a_large_plant_with_after_order_chains(tmp_path: Path) -> None:
+    """The reported crash: neighbourhoods whose orders wait for frozen orders outside them."""
+    plant, first, second = tmp_path / "g", tmp_path / "p", tmp_path / "r"
+    assert invoke("generate", "--out", plant, "--orders", 120, "--seed", 4)[0] == 0
+    code, output = invoke("schedule", plant, "--out", first, "--time-limit", 3, "--workers", 1, "--quiet")
+    assert code == 0, output
+    begin = pd.read_parquet(first / "schedule.parquet")["start"].min() + pd.Timedelta(hours=8)
+    code, output = invoke(
+        "schedule",
+        plant,
+        "--out",
+        second,
+        "--previous",
+        first,
+        "--freeze-until",
+        begin.isoformat(),
+        "--time-limit",
+        4,
+        "--workers",
+        1,
+        "--quiet",
+    )
+    assert code == 0, output
+    assert (
+        json.loads((second / "summary.json").read_text())["solver"]["rounds"][-1]["name"] == "neighbourhoods"
+    )
+    assert invoke("check", plant, second)[0] == 0
+
+
+def test_an_order_started_before_the_freeze_that_cannot_finish_exits_3(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [{"order_id": "O1", "customer_id": "c", "product_id": "P", "quantity": 600, "due": at(1400)}],
+        routings=[
+            {"product_id": "P", "step": s, "machine_id": "M1", "minutes_per_unit": 1.0} for s in (10, 20)
+        ],
+    )
+    folder = write_scenario(tmp_path / "s", tables)  # horizon: one day; steps 0-600 and 600-1200
+    assert invoke("schedule", folder, "--out", tmp_path / "p", "--quiet", "--solver", "dispatch:edd")[0] == 0
+    tables["downtime"] = [{"machine_id": "M1", "start": at(600), "end": at(1440)}]  # then M1 broke down
+    folder = write_scenario(tmp_path / "s", tables)
+    code, output = invoke(
+        "schedule",
+        folder,
+        "--out",
+        tmp_path / "r",
+        "--quiet",
+        "--previous",
+        tmp_path / "p",
+        "--freeze-until",
+        at(500),
+    )  # step 10 stays at 0-600; step 20 has nowhere to go before the horizon ends
+    assert code == 3, output
+    assert "1 order(s) started before the freeze cannot finish inside the horizon" in output
+    assert "O1" in output and not (tmp_path / "r").exists()
