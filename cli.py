@@ -5,8 +5,10 @@ Exit codes: 0 done, 1 invalid input, 2 usage error, 3 no feasible plan within th
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +22,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem
+from scenarios.interrupt import Aborted, stop_on_signals
 from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
 from scenarios.terminal import frame_table, kpi_table, objective_line
 from scheduler.result import ProgressEvent
+from scheduler.stop import StopRequest
 
 app = typer.Typer(
     help="Production scheduling that puts your best customers first.",
@@ -69,6 +73,13 @@ def _exit_codes() -> Iterator[None]:
         for line in exc.diagnosis:
             _say(f"  {line}", err_console)
         raise typer.Exit(3) from None
+    except Aborted as exc:
+        _say(f"aborted by a second {exc}: nothing more was written.", err_console)
+        # At once, without waiting for the solver's threads to wind down (their C++
+        # destructors would end the process with "terminate called" instead).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exc.exit_code)
     except ValueError as exc:
         _say(f"error: {exc}", err_console)
         raise typer.Exit(2) from None
@@ -83,6 +94,24 @@ def _exit_codes() -> Iterator[None]:
             err_console,
         )
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """With ``verbose``, the library's log lines (each phase of the search) go to stderr."""
+    if not verbose:
+        yield
+        return
+    logger = logging.getLogger("tierplan")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _load(folder: Path) -> Scenario:
@@ -196,14 +225,20 @@ def schedule(
         str | None, typer.Option(help="With --previous: keep operations starting before this.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log each phase of the search.")] = False,
     force: ForceOpt = False,
 ) -> None:
-    """Grade, schedule and write a checked plan folder."""
+    """Grade, schedule and write a checked plan folder.
+
+    The first SIGINT or SIGTERM ends the search and writes the best plan found so far; a
+    second one aborts at once without writing.
+    """
     from scenarios.pipeline import make_plan, solve_options, write_plan
 
     if (previous is None) != (freeze_until is None):
         raise typer.BadParameter("--previous and --freeze-until go together", param_hint="--freeze-until")
-    with _exit_codes():
+    stop = StopRequest()
+    with _exit_codes(), stop_on_signals(stop), _logging(verbose):
         ensure_writable(out, force)
         loaded = _load(scenario)
         options = solve_options(
@@ -217,11 +252,17 @@ def schedule(
         options.check()
         frozen = _frozen(previous, freeze_until)
         with _progress(quiet) as on_progress:
-            plan = make_plan(loaded, options, on_progress, frozen)
+            plan = make_plan(loaded, options, on_progress, frozen, stop)
         write_plan(plan, out, force)
     if not quiet:
         out_console.print(kpi_table(plan.tables.summary))
     s = plan.tables.summary
+    if s["interrupted"]:
+        _say(
+            f"interrupted by {s['stop_reason']} after {s['runtime_s']:.1f} s: wrote the best plan found "
+            "so far (checked)",
+            err_console,
+        )
     _say(f"{s['status']}: {objective_line(s)}; wrote {out}")
 
 
@@ -299,19 +340,21 @@ def run(
     spec: Annotated[Path, typer.Argument(help="Study file: a base scenario and named variants (TOML).")],
     out: Annotated[Path, typer.Option(help="Folder for one plan per variant and the comparison.")],
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log each phase of the search.")] = False,
     force: ForceOpt = False,
 ) -> None:
     """What-if study: one plan per variant, plus the comparison."""
     from scenarios.compare import compare_plans
     from scenarios.whatif import run_study
 
-    with _exit_codes():
+    stop = StopRequest()
+    with _exit_codes(), stop_on_signals(stop), _logging(verbose):
         ensure_writable(out, force)
         with _progress(quiet) as on_progress:
             report = (lambda name, event: on_progress(event)) if on_progress else None
-            outcome = run_study(spec, out, force, report)
+            outcome = run_study(spec, out, force, report, stop)
     for name, reason in outcome.failures.items():
-        _say(f"{name}: no feasible plan: {reason}", err_console)
+        _say(f"{name}: {reason}", err_console)
     if outcome.folders:
         comparison = compare_plans(list(outcome.folders.values()), list(outcome.folders))
         out_console.print(frame_table(comparison.kpis, "KPIs per tier", max_rows=100))
@@ -358,7 +401,8 @@ def compare(
 
 
 def _report_batch_item(item: Any) -> None:
-    _say(f"{item.folder}: {item.outcome}" + (f", {item.status}" if item.status else ""), err_console)
+    details = [x for x in (item.status, item.message) if x]
+    _say(f"{item.folder}: {item.outcome}" + "".join(f", {x}" for x in details), err_console)
 
 
 @app.command()
@@ -368,19 +412,28 @@ def batch(
     executor: Annotated[str, typer.Option(help="local (one after the other) or dask (processes).")] = "local",
     time_limit: Annotated[float | None, typer.Option(min=0.01, help="Seconds per scenario.")] = None,
     workers: Annotated[int | None, typer.Option(min=0, help="Search workers per scenario.")] = None,
-    force: ForceOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Plan every scenario again, even unchanged ones.")
+    ] = False,
 ) -> None:
-    """Unattended runs: one plan folder per scenario, a summary at the end."""
+    """Unattended runs: one plan folder per scenario, each written as soon as it is done.
+
+    Running the same command again keeps the plans that are complete and whose inputs are
+    unchanged and plans the rest. The first SIGINT or SIGTERM ends the scenario in
+    progress with its best plan so far; the ones not started are reported as not run.
+    """
     import pandas as pd
 
     from scenarios.batch import EXECUTORS, batch_exit_code, run_batch
 
     if executor not in EXECUTORS:
         raise typer.BadParameter("expected local or dask", param_hint="--executor")
-    with _exit_codes():
-        ensure_writable(out, force)
-        overrides = {"time_limit_s": time_limit, "workers": workers}
-        items = run_batch(scenarios, out, executor, force, overrides, on_item=_report_batch_item)
+    stop = StopRequest()
+    with _exit_codes(), stop_on_signals(stop):
+        overrides = {
+            k: v for k, v in {"time_limit_s": time_limit, "workers": workers}.items() if v is not None
+        }
+        items = run_batch(scenarios, out, executor, force, overrides, on_item=_report_batch_item, stop=stop)
     summary = pd.DataFrame([i.__dict__ for i in items])
     columns = [
         "folder",

@@ -1,28 +1,46 @@
-"""Unattended runs: one plan folder per scenario, and a summary of them all."""
+"""Unattended runs: one plan folder per scenario, each written as soon as it is done.
+
+A batch folder holds a plan folder per scenario (named after the scenario folder), a log
+per scenario in ``logs/``, and ``batch_summary.parquet`` / ``.json``, rewritten after every
+scenario. A kill or a power cut loses at most the scenario in progress: running the same
+command again keeps every plan that is complete and whose inputs (the scenario's files
+and the settings) are unchanged, plans the rest, and removes staging folders left behind.
+``--force`` plans everything again.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import logging
+import os
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from scenarios.errors import InputError, NoFeasiblePlanError
-from scenarios.io import atomic_folder, write_table
+from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError
+from scenarios.io import FORMATS, PLAN_FILES, remove_stale_staging, write_json, write_table
 from scenarios.model import load_scenario
+from scenarios.settings import SETTINGS_FILE
+from scheduler.stop import StopRequest
 
 EXECUTORS = ("local", "dask")
+SUMMARY = "batch_summary"
+LOGS = "logs"
+log = logging.getLogger("tierplan")
 
 
 @dataclass(frozen=True)
 class BatchItem:
     scenario: str
     folder: str
-    outcome: str  # "planned", "invalid input", "no feasible plan"
+    outcome: str  # planned, invalid input, no feasible plan, not run
     exit_code: int
     status: str | None = None
     objective: str | None = None
@@ -32,6 +50,8 @@ class BatchItem:
     orders: int | None = None
     late: int | None = None
     unscheduled: int | None = None
+    interrupted: bool = False
+    reused: bool = False  # complete and unchanged since an earlier run: kept, not planned again
     message: str = ""
 
 
@@ -47,33 +67,34 @@ def folder_names(scenarios: list[Path]) -> list[str]:
     return names
 
 
-def plan_one(scenario: str, target: str, overrides: dict[str, Any]) -> BatchItem:
-    """Plan one scenario into ``target``; every failure becomes a line of the summary."""
-    from scenarios.pipeline import make_plan, solve_options, write_plan
+def fingerprint(scenario: Path, overrides: dict[str, Any]) -> str:
+    """A hash of what a plan depends on: the scenario's files and the settings given on top."""
+    digest = hashlib.sha256()
+    folder = Path(scenario)
+    files = [folder / SETTINGS_FILE, *sorted(p for p in folder.iterdir() if p.suffix[1:] in FORMATS)]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(json.dumps(overrides, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
-    began = time.perf_counter()
-    name = Path(target).name
+
+def finished_item(scenario: str, target: Path, wanted: str) -> BatchItem | None:
+    """The summary line of a complete plan in ``target`` made from the same inputs, if there is one."""
     try:
-        loaded = load_scenario(scenario)
-        plan = make_plan(loaded, solve_options(loaded, **overrides))
-        write_plan(plan, Path(target))
-    except InputError as exc:
-        first = "; ".join(str(p) for p in exc.problems[:3])
-        more = f" (+{len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
-        return BatchItem(
-            scenario, name, "invalid input", 1, message=first + more, runtime_s=time.perf_counter() - began
-        )
-    except NoFeasiblePlanError as exc:
-        return BatchItem(
-            scenario,
-            name,
-            "no feasible plan",
-            3,
-            message="; ".join(exc.diagnosis[:3]),
-            runtime_s=time.perf_counter() - began,
-        )
-    s = plan.tables.summary
+        summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if summary.get("inputs", {}).get("fingerprint") != wanted:
+        return None
+    if not all((target / name).is_file() for name in PLAN_FILES):
+        return None
+    return replace(_planned(scenario, target.name, summary), reused=True, message="unchanged: kept")
+
+
+def _planned(scenario: str, name: str, s: dict[str, Any]) -> BatchItem:
     every = s["kpis"]["all"]
+    stopped = f"interrupted by {s['stop_reason']}: the best plan found until then"
     return BatchItem(
         scenario,
         name,
@@ -87,7 +108,102 @@ def plan_one(scenario: str, target: str, overrides: dict[str, Any]) -> BatchItem
         every["orders"],
         every["late"],
         every["unscheduled"],
+        bool(s.get("interrupted")),
+        message=stopped if s.get("interrupted") else "",
     )
+
+
+@contextmanager
+def scenario_log(path: Path) -> Iterator[None]:
+    """The library's log lines of one scenario go to its own file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(handler)
+    level, log.level = log.level, logging.INFO
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        handler.close()
+
+
+def plan_one(
+    scenario: str,
+    target: str,
+    overrides: dict[str, Any],
+    force: bool = False,
+    stop: StopRequest | None = None,
+) -> BatchItem:
+    """Plan one scenario into ``target`` (atomically), unless an up-to-date plan is there already.
+
+    Every failure becomes a line of the summary; the scenario's log goes next to the plans.
+    """
+    from scenarios.pipeline import make_plan, solve_options, write_plan
+
+    began = time.perf_counter()
+    target_path = Path(target)
+    name = target_path.name
+    wanted = fingerprint(Path(scenario), overrides)
+    if not force and (done := finished_item(scenario, target_path, wanted)) is not None:
+        return done
+    with scenario_log(target_path.parent / LOGS / f"{name}.log"):
+        log.info("planning %s into %s", scenario, target)
+        try:
+            loaded = load_scenario(scenario)
+            plan = make_plan(loaded, solve_options(loaded, **overrides), stop=stop)
+            plan.tables.summary["inputs"] = {"scenario_folder": str(scenario), "fingerprint": wanted}
+            write_plan(plan, target_path, force=True)
+        except InputError as exc:
+            first = "; ".join(str(p) for p in exc.problems[:3])
+            more = f" (+{len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+            log.info("invalid input: %s", first + more)
+            runtime = time.perf_counter() - began
+            return BatchItem(scenario, name, "invalid input", 1, message=first + more, runtime_s=runtime)
+        except NoFeasiblePlanError as exc:
+            log.info("no feasible plan: %s", "; ".join(exc.diagnosis))
+            return BatchItem(
+                scenario,
+                name,
+                "no feasible plan",
+                3,
+                message="; ".join(exc.diagnosis[:3]),
+                runtime_s=time.perf_counter() - began,
+            )
+        log.info("planned: %s", plan.tables.summary["status"])
+    return _planned(scenario, name, plan.tables.summary)
+
+
+def not_run(scenario: str, name: str, why: str) -> BatchItem:
+    return BatchItem(scenario, name, "not run", 3, message=why)
+
+
+def write_summary(out: Path, items: list[BatchItem]) -> None:
+    """batch_summary.parquet and .json, each replaced whole."""
+    rows = [asdict(i) for i in items]
+    partial = out / f".{SUMMARY}.parquet.tmp"
+    write_table(pd.DataFrame(rows, columns=list(BatchItem.__dataclass_fields__)), partial)
+    os.replace(partial, out / f"{SUMMARY}.parquet")
+    write_json(out / f"{SUMMARY}.json", rows)
+
+
+@contextmanager
+def batch_folder(out: Path, force: bool) -> Iterator[Path]:
+    """The batch folder, created or resumed, locked against a second batch writing into it."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder")
+    if out.is_dir() and not force and any(out.iterdir()) and not (out / f"{SUMMARY}.json").is_file():
+        raise OutputExistsError(f"{out} exists and is not a batch folder; use --force to plan into it")
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".batch.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputExistsError(f"another batch is writing into {out}") from None
+        remove_stale_staging(out, everyone=True)
+        yield out
 
 
 def run_batch(
@@ -97,40 +213,47 @@ def run_batch(
     force: bool = False,
     overrides: dict[str, Any] | None = None,
     on_item: Callable[[BatchItem], None] | None = None,
+    stop: StopRequest | None = None,
+    address: str | None = None,
 ) -> list[BatchItem]:
-    """Plan every scenario; the output folder appears whole when all are done."""
+    """Plan every scenario into its own folder under ``out``; the summary follows each one.
+
+    When ``stop`` is requested the scenario in progress ends with its best plan so far and
+    the ones not started are reported as not run.
+    """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     overrides = overrides or {}
+    stop = stop or StopRequest()
     names = folder_names(scenarios)
-    with atomic_folder(out, force) as staging:
-        jobs = [(str(s), str(staging / n)) for s, n in zip(scenarios, names, strict=True)]
+    with batch_folder(out, force) as folder:
+        jobs = [(str(s), str(folder / n)) for s, n in zip(scenarios, names, strict=True)]
+        pending = {n: not_run(s, n, "pending") for (s, _), n in zip(jobs, names, strict=True)}
+        items: dict[str, BatchItem] = {}
+
+        def record(item: BatchItem) -> None:
+            items[item.folder] = item
+            write_summary(folder, [items.get(n, pending[n]) for n in names])
+            if on_item:
+                on_item(item)
+
+        write_summary(folder, list(pending.values()))
         if executor == "dask":
-            items = _with_dask(jobs, overrides)
+            from scenarios.cluster import run_on_dask
+
+            run_on_dask(jobs, overrides, force, stop, address, record)
         else:
-            items = []
             for s, t in jobs:  # one after the other, each reported as it ends
-                items.append(plan_one(s, t, overrides))
-                if on_item:
-                    on_item(items[-1])
-        frame = pd.DataFrame([asdict(i) for i in items])
-        write_table(frame, staging / "batch_summary.parquet")
-        (staging / "batch_summary.json").write_text(
-            json.dumps([asdict(i) for i in items], indent=2), encoding="utf-8"
-        )
-    return items
-
-
-def _with_dask(jobs: list[tuple[str, str]], overrides: dict[str, Any]) -> list[BatchItem]:
-    try:
-        import dask
-    except ImportError:
-        raise ValueError("--executor dask needs dask: pip install 'tierplan[dask]'") from None
-    tasks = [dask.delayed(plan_one)(s, t, overrides) for s, t in jobs]
-    return list(dask.compute(*tasks, scheduler="processes"))
+                if stop.requested:
+                    break
+                record(plan_one(s, t, overrides, force, stop))
+        for (s, _), n in zip(jobs, names, strict=True):
+            if n not in items:
+                record(not_run(s, n, f"not started: the batch was stopped ({stop.reason or 'stopped'})"))
+        return [items[n] for n in names]
 
 
 def batch_exit_code(items: list[BatchItem]) -> int:
-    """0 when every scenario was planned; else 1 if any input was invalid, else 3."""
+    """0 when every scenario has a plan; else 1 if any input was invalid, else 3."""
     codes = {i.exit_code for i in items}
     return 0 if codes <= {0} else (1 if 1 in codes else 3)

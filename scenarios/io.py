@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,10 +16,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scenarios.errors import OutputExistsError, Problem
+from scenarios.interrupt import critical
 from scenarios.schema import TABLES
 from scenarios.settings import SETTINGS_FILE
 
 FORMATS = ("parquet", "csv")
+PLAN_FILES = (
+    "schedule.parquet",
+    "orders.parquet",
+    "materials.parquet",
+    "tiers.parquet",
+    "summary.json",
+    "report.html",
+)
+_HOST = socket.gethostname().replace(".", "_")
 
 
 def table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -117,20 +129,62 @@ def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
     target = Path(target)
     ensure_writable(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    remove_stale_staging(target.parent, target.name)
+    owner = f".{target.name}.{_HOST}-{os.getpid()}-"  # whose it is, for cleaning up after a kill
+    staging = Path(tempfile.mkdtemp(prefix=owner, suffix=".partial", dir=target.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
     try:
         yield staging
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-            target.rename(retired / target.name)
-            staging.rename(target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(target)
+        with critical():  # an abort now would leave a replaced folder missing
+            if target.exists():
+                retired = Path(tempfile.mkdtemp(prefix=owner, suffix=".old", dir=target.parent))
+                target.rename(retired / target.name)
+                staging.rename(target)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                staging.rename(target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_stale_staging(folder: Path, name: str | None = None, everyone: bool = False) -> list[Path]:
+    """Remove staging folders that killed runs left in ``folder`` (of target ``name``, or all).
+
+    A staging folder is stale when the process that made it, on this host, is gone; with
+    ``everyone`` (a locked batch folder, where no other run can be writing) every one is.
+    """
+    removed = []
+    pattern = f".{name}.*" if name else ".*"
+    for path in folder.glob(pattern):
+        if path.suffix not in (".partial", ".old") or not path.is_dir():
+            continue
+        owner = path.name[: -len(path.suffix)].rsplit(".", 1)[-1]
+        if everyone or _owner_is_gone(owner):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _owner_is_gone(owner: str) -> bool:
+    """``owner`` is HOST-PID-RANDOM; only a local process can be looked up."""
+    parts = owner.rsplit("-", 2)
+    if len(parts) != 3 or parts[0] != _HOST or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def write_json(path: Path, data: object) -> None:
+    """A JSON file replaced whole (written next to it, then renamed)."""
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _umask() -> int:

@@ -22,6 +22,7 @@ from scheduler.report import plan_report
 from scheduler.result import ProgressEvent, Result
 from scheduler.schedule import Schedule
 from scheduler.solve import SolveOptions, solve
+from scheduler.stop import Stopped, StopRequest
 
 
 def grading_config(scenario: Scenario) -> GradingConfig:
@@ -113,12 +114,19 @@ def make_plan(
     options: SolveOptions,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     frozen: Frozen | None = None,
+    stop: StopRequest | None = None,
 ) -> Plan:
-    """Grade, schedule, check. Raise :class:`NoFeasiblePlanError` when no checked plan exists."""
+    """Grade, schedule, check. Raise :class:`NoFeasiblePlanError` when no checked plan exists.
+
+    A requested ``stop`` ends the search early with the best plan found so far.
+    """
     tiers = grade_scenario(scenario)
     problem = build_scenario_problem(scenario, tiers, frozen)
     _frozen_orders_can_finish(problem)
-    result = solve(problem, options, on_progress)
+    try:
+        result = solve(problem, options, on_progress, stop)
+    except Stopped as exc:
+        raise NoFeasiblePlanError([f"interrupted: {exc}; nothing was planned"]) from None
     _frozen_operations_kept(problem, result.schedule)
     due = scenario["orders"].set_index("order_id")["due"]
     tables = plan_tables(problem, result, due)

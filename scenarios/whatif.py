@@ -36,9 +36,10 @@ import pandas as pd
 import tomli_w
 
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
-from scenarios.io import atomic_folder, read_settings_text
+from scenarios.io import atomic_folder, read_settings_text, write_json
 from scenarios.model import Scenario, load_scenario, scenario_from_tables
 from scheduler.result import ProgressEvent
+from scheduler.stop import StopRequest
 
 SPEC = "study"
 VARIANT_KEYS = {
@@ -193,8 +194,14 @@ def run_study(
     out: Path,
     force: bool = False,
     on_progress: Callable[[str, ProgressEvent], None] | None = None,
+    stop: StopRequest | None = None,
 ) -> StudyOutcome:
-    """Plan the base and every variant into ``out``, then compare them (written whole or not at all)."""
+    """Plan the base and every variant into ``out``, then compare them (written whole or not at all).
+
+    When ``stop`` is requested the plan in progress ends with its best plan so far, the
+    variants not started are reported as not run, and the comparison of the rest is written.
+    """
+    stop = stop or StopRequest()
     from scenarios.compare import compare_plans, comparison_html
     from scenarios.io import write_table
     from scenarios.pipeline import make_plan, solve_options, write_plan
@@ -209,14 +216,21 @@ def run_study(
     folders: dict[str, Path] = {}
     failures: dict[str, str] = {}
     with atomic_folder(out, force) as staging:
+        outcomes: dict[str, str] = {}
         for name, scenario in scenarios.items():
+            if stop.requested:
+                failures[name] = outcomes[name] = f"not run: the study was stopped ({stop.reason})"
+                continue
             report = (lambda e, n=name: on_progress(n, e)) if on_progress else None
             try:
-                plan = make_plan(scenario, solve_options(scenario), report)
+                plan = make_plan(scenario, solve_options(scenario), report, stop=stop)
             except NoFeasiblePlanError as exc:
-                failures[name] = "; ".join(exc.diagnosis[:3])
+                failures[name] = outcomes[name] = "no feasible plan: " + "; ".join(exc.diagnosis[:3])
                 continue
             folders[name] = write_plan(plan, staging / name)
+            interrupted = plan.tables.summary["interrupted"]
+            outcomes[name] = f"planned (interrupted by {stop.reason})" if interrupted else "planned"
+        write_json(staging / "study_summary.json", outcomes)
         if folders:
             comparison = compare_plans(list(folders.values()), list(folders))
             write_table(comparison.kpis, staging / "comparison_kpis.parquet")

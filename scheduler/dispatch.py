@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
 from scheduler.timeline import MachineTimelines, arrival_time
 
 RULES = ("edd", "wspt", "atc", "tier_edd")
@@ -27,8 +28,8 @@ ATC_LOOKAHEAD = 2.0  # the k of ATC: how far ahead slack is still felt, in avera
 Key = tuple[float, ...]
 
 
-def dispatch(problem: ProblemData, rule: str) -> Schedule:
-    """Schedule every order that fits by dispatch ``rule``."""
+def dispatch(problem: ProblemData, rule: str, stop: StopRequest | None = None) -> Schedule:
+    """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first."""
     if rule not in RULES:
         raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
     excluded: set[int] = set()
@@ -38,7 +39,7 @@ def dispatch(problem: ProblemData, rule: str) -> Schedule:
     for _ in range(len(problem.orders) + 1):
         left_out = material_selection(problem, rule, excluded)
         ready, blocked = allocate_materials(problem, priority, excluded | left_out)
-        schedule, failed = _simulate(problem, rule, ready, blocked)
+        schedule, failed = _Simulation(problem, rule, ready, blocked, stop).run()
         if failed <= blocked:
             return schedule
         excluded |= failed
@@ -166,9 +167,15 @@ class _Simulation:
     """
 
     def __init__(
-        self, problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
+        self,
+        problem: ProblemData,
+        rule: str,
+        material_ready: dict[int, int],
+        blocked: set[int],
+        stop: StopRequest | None = None,
     ) -> None:
         self.p, self.rule, self.material_ready = problem, rule, material_ready
+        self.stop = stop
         n_ops = len(problem.operations)
         self.machine = [-1] * n_ops
         self.start = [-1] * n_ops
@@ -277,17 +284,15 @@ class _Simulation:
 
     def run(self) -> tuple[Schedule, set[int]]:
         self.start_up()
+        steps = 0
         while self.heap:
+            steps += 1
+            if self.stop is not None and steps % 256 == 0:
+                self.stop.check()
             t, version, m = heapq.heappop(self.heap)
             if version == self.version[m] and self.waiting[m]:
                 self.step(m, t)
         return Schedule(self.p, tuple(self.machine), tuple(self.start)), self.failed
-
-
-def _simulate(
-    problem: ProblemData, rule: str, material_ready: dict[int, int], blocked: set[int]
-) -> tuple[Schedule, set[int]]:
-    return _Simulation(problem, rule, material_ready, blocked).run()
 
 
 def _tails(problem: ProblemData) -> list[int]:

@@ -16,6 +16,7 @@ import bisect
 
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
 from scheduler.timeline import first_fit
 
 
@@ -81,8 +82,11 @@ class _Stock:
         self.events[material].remove((t, -quantity))
 
 
-def insert_unscheduled(schedule: Schedule) -> Schedule:
-    """The plan with as many left-out orders fitted in as the gaps and the stock allow."""
+def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> Schedule:
+    """The plan with as many left-out orders fitted in as the gaps and the stock allow.
+
+    A requested ``stop`` ends the repair early; the orders fitted in by then stay.
+    """
     p = schedule.problem
     left_out = [i for i in range(len(p.orders)) if not schedule.is_scheduled(i)]
     if not left_out:
@@ -96,6 +100,8 @@ def insert_unscheduled(schedule: Schedule) -> Schedule:
     while progress:  # another pass when an inserted order lets its after_order successors in
         progress = False
         for i in waiting:
+            if stop is not None and stop.requested:
+                return Schedule(p, tuple(machine), tuple(start))
             order = p.orders[i]
             if i in scheduled or any(q not in scheduled for q in order.predecessors):
                 continue

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.problem import Demand, Operation, Order, ProblemData, merge_intervals
 from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
 
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
 STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
@@ -198,6 +199,7 @@ def improve(
     settings: SolverSettings,
     seconds: float,
     on_better: Callable[[Schedule, float], None] | None = None,
+    stop: StopRequest | None = None,
 ) -> tuple[Schedule, int, int]:
     """Improve ``s`` for weighted tardiness (with penalties) within ``seconds``.
 
@@ -209,7 +211,8 @@ def improve(
     size, steps, better = START_ORDERS, 0, 0
     used = 0.0
     began = time.perf_counter()
-    while used < seconds - 0.2:
+    stop = stop or StopRequest()
+    while used < seconds - 0.2 and not stop.requested:
         kind = KINDS[steps % len(KINDS)]
         chosen = _choose(p, s, kind, size, rng)
         steps += 1
@@ -221,7 +224,7 @@ def improve(
         value = model.value_of("cost", incumbent)
         model.hint(incumbent)
         budget = min(STEP_SECONDS, seconds - used)
-        outcome = model.solve_round("cost", replace(settings, time_limit_s=budget), budget)
+        outcome = model.solve_round("cost", replace(settings, time_limit_s=budget), budget, stop=stop)
         used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
         if outcome.schedule is not None and model.value_of("cost", outcome.schedule) < value:
             s = merge(s, n, outcome.schedule)

@@ -129,6 +129,8 @@ def _summary(problem: ProblemData, result: Result, orders: pd.DataFrame) -> dict
         "best_bound": result.bound,
         "gap": result.gap,
         "runtime_s": round(result.runtime_s, 3),
+        "interrupted": result.interrupted,  # stopped early (a signal): the best plan found until then
+        "stop_reason": result.stop_reason or None,
         "solver": {
             **result.settings,
             "plan_from": result.source,

@@ -55,6 +55,8 @@ class Result:
     settings: dict[str, object]
     rounds: tuple[RoundSummary, ...] = ()
     dispatch: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False  # a stop was requested: the best plan found until then
+    stop_reason: str = ""
 
     @property
     def gap(self) -> float | None:

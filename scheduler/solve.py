@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -13,10 +14,12 @@ from scheduler.insertion import insert_unscheduled
 from scheduler.problem import ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
+from scheduler.stop import Stopped, StopRequest
 
 if TYPE_CHECKING:
     from scheduler.cpsat.model import CpSatModel, SolverSettings
 
+log = logging.getLogger("tierplan")
 SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
@@ -60,19 +63,36 @@ def solve(
     problem: ProblemData,
     options: SolveOptions,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    stop: StopRequest | None = None,
 ) -> Result:
-    """Plan ``problem``: the best dispatch rule, improved by CP-SAT unless a rule alone is asked."""
+    """Plan ``problem``: the best dispatch rule, improved by CP-SAT unless a rule alone is asked.
+
+    When ``stop`` is requested, every phase ends within moments and the best plan found so
+    far comes back (``Result.interrupted``); :class:`Stopped` is raised if there is none yet.
+    """
     options.check()
+    stop = stop or StopRequest()
     began = time.perf_counter()
     rules = RULES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
-    plans = {rule: insert_unscheduled(dispatch(problem, rule)) for rule in rules}
-    best_rule = min(rules, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
+    plans: dict[str, Schedule] = {}
+    for rule in rules:
+        log.info("dispatch rule %s", rule)
+        try:
+            plans[rule] = insert_unscheduled(dispatch(problem, rule, stop), stop)
+        except Stopped:
+            break
+    if not plans:
+        raise Stopped(f"{stop.reason} before any dispatch rule had a plan")
+    done = [r for r in rules if r in plans]
+    best_rule = min(done, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
     best, source = plans[best_rule], f"dispatch:{best_rule}"
-    dispatch_values = {r: plans[r].objective_value(options.objective) for r in rules}
+    dispatch_values = {r: plans[r].objective_value(options.objective) for r in done}
     rounds: list[RoundSummary] = []
     status, bound = "heuristic", None
-    if options.solver == "cpsat":
-        best, source, status, bound, rounds = _cpsat(problem, options, best, source, began, on_progress)
+    if options.solver == "cpsat" and not stop.requested:
+        best, source, status, bound, rounds = _cpsat(problem, options, best, source, began, on_progress, stop)
+    if stop.requested:
+        log.info("stopped early (%s): keeping the best plan so far", stop.reason)
     final = left_shift(best)
     return Result(
         schedule=final,
@@ -86,6 +106,8 @@ def solve(
         settings=asdict(options),
         rounds=tuple(rounds),
         dispatch=dispatch_values,
+        interrupted=stop.requested,
+        stop_reason=stop.reason if stop.requested else "",
     )
 
 
@@ -96,13 +118,18 @@ def _cpsat(
     source: str,
     began: float,
     on_progress: Callable[[ProgressEvent], None] | None,
+    stop: StopRequest,
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
     from scheduler.cpsat.model import CpSatModel, SolverSettings  # CP-SAT loads only when used
 
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
     )
-    model = CpSatModel(problem)
+    log.info("building the CP-SAT model")
+    try:
+        model = CpSatModel(problem, stop)
+    except Stopped:
+        return best, source, "feasible", None, []
     names = primary_rounds(problem, options.objective)
     total = options.time_limit_s
     remaining = total if settings.deterministic else total - (time.perf_counter() - began)
@@ -111,6 +138,9 @@ def _cpsat(
     rounds: list[RoundSummary] = []
     proved, bounds = True, []
     for index, name in enumerate(names):
+        if stop.requested:
+            proved = False
+            break
         incumbent = model.value_of(name, best)
         scale = model.expression(name)[1]
         if incumbent == 0:  # nothing can be better than zero
@@ -122,7 +152,8 @@ def _cpsat(
         model.hint(best)
         seconds = max(0.05, (remaining - search_left) / (len(names) - index))
         report = _reporter(problem, name, index, len(names), total, began, on_progress)
-        outcome = model.solve_round(name, settings, seconds, report)
+        log.info("CP-SAT round %s, %.1f s", round_label(problem, name), seconds)
+        outcome = model.solve_round(name, settings, seconds, report, stop)
         remaining -= outcome.seconds
         if outcome.schedule is not None and model.value_of(name, outcome.schedule) <= incumbent:
             best, source = outcome.schedule, "cpsat"
@@ -138,13 +169,14 @@ def _cpsat(
             )
         )
         model.keep_at_most(name, model.value_of(name, best))
-    if large and not proved and remaining > 1.0:
+    if large and not proved and remaining > 1.0 and not stop.requested:
+        log.info("neighbourhood search, %.1f s", remaining)
         best, source, summary = _neighbourhoods(
-            problem, settings, best, source, remaining, began, total, bounds, on_progress
+            problem, settings, best, source, remaining, began, total, bounds, on_progress, stop
         )
         rounds.append(summary)
         remaining -= summary.seconds
-    if proved and remaining > 0.5:
+    if proved and remaining > 0.5 and not stop.requested:
         seconds = min(remaining, COMPACT_SHARE * total)
         model.hint(best)
         outcome = model.solve_round(
@@ -152,6 +184,7 @@ def _cpsat(
             settings,
             seconds,
             _reporter(problem, "compact", len(names), len(names) + 1, total, began, on_progress),
+            stop,
         )
         if outcome.schedule is not None and outcome.schedule.sum_completion() <= best.sum_completion():
             best = outcome.schedule
@@ -172,6 +205,7 @@ def _neighbourhoods(
     total: float,
     bounds: list[float],
     on_progress: Callable[[ProgressEvent], None] | None,
+    stop: StopRequest,
 ) -> tuple[Schedule, str, RoundSummary]:
     """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
     from scheduler.lns import improve
@@ -188,7 +222,7 @@ def _neighbourhoods(
             )
 
     lns_began = time.perf_counter()
-    improved, steps, better = improve(best, settings, seconds, report)
+    improved, steps, better = improve(best, settings, seconds, report, stop)
     used = seconds if settings.deterministic else time.perf_counter() - lns_began
     if improved.tier_cost() < start_value:
         best, source = improved, "cpsat+lns"

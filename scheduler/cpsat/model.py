@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from scheduler.cpsat import constraints, objective
 from scheduler.cpsat.variables import Variables, create_variables
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
 
 CONSTRAINT_FAMILIES = (
     constraints.add_one_mode_per_operation,
@@ -71,11 +73,14 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 class CpSatModel:
     """Builds the model once; each round minimises one expression, later rounds keep earlier values."""
 
-    def __init__(self, problem: ProblemData) -> None:
+    def __init__(self, problem: ProblemData, stop: StopRequest | None = None) -> None:
+        """Raises :class:`~scheduler.stop.Stopped` if ``stop`` is requested while building."""
         self.problem = problem
         self.model = cp_model.CpModel()
         self.vars: Variables = create_variables(self.model, problem)
         for add in CONSTRAINT_FAMILIES:
+            if stop is not None:
+                stop.check()
             add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
@@ -155,6 +160,7 @@ class CpSatModel:
         settings: SolverSettings,
         seconds: float,
         on_progress: Progress | None = None,
+        stop: StopRequest | None = None,
     ) -> RoundResult:
         expr, scale = self.expression(name)
         self.model.minimize(expr)
@@ -163,6 +169,7 @@ class CpSatModel:
         params.num_workers = settings.workers
         params.random_seed = settings.seed
         params.log_search_progress = settings.log
+        params.catch_sigint_signal = False  # signals are ours: they end the search through ``stop``
         for key, value in settings.parameters:
             setattr(params, key, value)
         if settings.deterministic:
@@ -176,7 +183,7 @@ class CpSatModel:
             solver.best_bound_callback = lambda bound: on_progress(
                 callback.last_objective, bound / scale, time.perf_counter() - began
             )
-        status = solver.solve(self.model, callback)
+        status = _solve_off_the_main_thread(solver, self.model, callback, stop or StopRequest())
         used = (
             solver.deterministic_time / DETERMINISTIC_PER_SECOND
             if settings.deterministic
@@ -204,3 +211,39 @@ class CpSatModel:
             machine[k] = next(m.machine for m in ops.modes if solver.boolean_value(m.chosen))
             start[k] = solver.value(ops.start)
         return Schedule(p, tuple(machine), tuple(start))
+
+
+def _solve_off_the_main_thread(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: cp_model.CpSolverSolutionCallback,
+    stop: StopRequest,
+) -> cp_model.CpSolverStatus:
+    """``solver.solve`` in a helper thread while this one waits in short, interruptible steps.
+
+    A thread blocked inside CP-SAT never runs Python's signal handlers; waiting here keeps
+    them running, so a signal reaches ``stop`` at once. The search is then told to stop
+    again at every step, since CP-SAT forgets a stop that comes before it has started.
+    """
+    outcome: list[cp_model.CpSolverStatus] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(solver.solve(model, callback))
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="cp-sat", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            if stop.requested:
+                solver.stop_search()
+            worker.join(0.1)
+    except BaseException:
+        solver.stop_search()  # an abort: end the search before leaving
+        raise
+    if failure:
+        raise failure[0]
+    return outcome[0]

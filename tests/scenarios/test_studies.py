@@ -105,23 +105,3 @@ def test_compare_formats(plant: Path, tmp_path: Path) -> None:
     assert code == 0 and "KPIs per tier" in output
     code, output = invoke("compare", a, tmp_path / "nothing")
     assert code == 1 and "not a plan folder" in output
-
-
-@pytest.mark.parametrize("executor", ["local", "dask"])
-def test_batch(plant: Path, tmp_path: Path, executor: str) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "scenario.toml").write_text("[plan]\nstart = 2026-12-01T06:00:00\n")
-    out = tmp_path / "batch"
-    code, output = invoke(
-        "batch", plant, broken, "--out", out, "--executor", executor, "--time-limit", 1, "--workers", 1
-    )
-    assert code == 1, output  # one scenario is invalid
-    summary = pd.read_parquet(out / "batch_summary.parquet").set_index("folder")
-    assert (
-        summary.loc["plant", "outcome"] == "planned" and summary.loc["broken", "outcome"] == "invalid input"
-    )
-    assert "orders: required table missing" in summary.loc["broken", "message"]
-    assert (out / "plant" / "schedule.parquet").is_file() and not (out / "broken").exists()
-    code, output = invoke("batch", plant, "--out", out)
-    assert code == 2 and "use --force" in output
