@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q -n 2
+
+fuzz: $(STAMP)
+	TIERPLAN_FUZZ_EXAMPLES=$${TIERPLAN_FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q -n 2 tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem
+from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem, UsageError
 from scenarios.interrupt import Aborted, stop_on_signals
 from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
@@ -80,7 +80,7 @@ def _exit_codes() -> Iterator[None]:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(exc.exit_code)
-    except ValueError as exc:
+    except UsageError as exc:
         _say(f"error: {exc}", err_console)
         raise typer.Exit(2) from None
     except (typer.Exit, KeyboardInterrupt):
@@ -249,7 +249,10 @@ def schedule(
             seed=seed,
             solver=solver,
         )
-        options.check()
+        try:
+            options.check()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         frozen = _frozen(previous, freeze_until)
         with _progress(quiet) as on_progress:
             plan = make_plan(loaded, options, on_progress, frozen, stop)

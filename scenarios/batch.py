@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError
+from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, UsageError
 from scenarios.io import FORMATS, PLAN_FILES, remove_stale_staging, write_json, write_table
 from scenarios.model import load_scenario
 from scenarios.settings import SETTINGS_FILE
@@ -222,7 +222,7 @@ def run_batch(
     the ones not started are reported as not run.
     """
     if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
+        raise UsageError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     overrides = overrides or {}
     stop = stop or StopRequest()
     names = folder_names(scenarios)

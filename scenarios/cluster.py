@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scenarios.batch import BatchItem, plan_one
+from scenarios.errors import UsageError
 from scheduler.stop import StopRequest
 
 
@@ -21,7 +22,7 @@ def run_on_dask(
     try:
         import dask
     except ImportError:
-        raise ValueError("--executor dask needs dask: pip install 'tierplan[dask]'") from None
+        raise UsageError("--executor dask needs dask: pip install 'tierplan[dask]'") from None
     tasks = [dask.delayed(plan_one)(s, t, overrides, force) for s, t in jobs]
     for item in dask.compute(*tasks, scheduler="processes"):
         record(item)

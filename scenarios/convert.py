@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,8 +87,8 @@ def _to_number(values: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
         )
     given = values.notna().to_numpy()
     bad = given & ~np.isfinite(number)
-    if integer:
-        bad |= np.isfinite(number) & (number % 1 != 0)
+    if integer:  # whole, and inside the range where doubles still count every integer
+        bad |= np.isfinite(number) & ((number % 1 != 0) | (np.abs(number) > 2**53))
     if bad.any():
         number = np.where(bad, np.nan, number)
     typed = pd.Series(number, index=values.index, copy=False)
@@ -181,7 +182,50 @@ def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         return _to_str(values, column.categorical)
     if column.kind in ("int", "float"):
         return _to_number(values, column.kind == "int")
+    if column.kind == "bool":
+        return _to_bool(values)
+    if column.kind == "clock":
+        return _to_clock(values)
     return _to_time(values, column.kind == "date")
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def _to_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """true/false, yes/no, 1/0 (any case), or real booleans."""
+
+    def read(v: object) -> object:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
+        text = str(v).strip().lower()
+        return True if text in _TRUE else False if text in _FALSE else pd.NA
+
+    parsed = values.astype(object).map(read)
+    bad = parsed.isna() & values.notna()
+    typed = parsed.where(parsed.notna() & ~bad, None).astype("boolean")
+    return typed, bad
+
+
+def _to_clock(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A time of day HH:MM (24:00 allowed) as minutes since midnight."""
+
+    def read(v: object) -> float:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return np.nan
+        if isinstance(v, dt.time):
+            return v.hour * 60 + v.minute if v.second == 0 and v.microsecond == 0 else -1.0
+        text = str(v).strip()
+        hours, sep, minutes = text.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+            return -1.0
+        h, m = int(hours), int(minutes)
+        return h * 60 + m if (h < 24 and m < 60) or (h, m) == (24, 0) else -1.0
+
+    number = values.astype(object).map(read).astype(float)
+    bad = (number < 0) & values.notna()
+    return number.where(~bad).astype("Int64"), bad
 
 
 def _out_of_range(typed: pd.Series, column: Column) -> pd.Series:
@@ -227,8 +271,10 @@ def _cell_problems(
 def _empty(column: Column, length: int, index: pd.Index) -> pd.Series:
     if column.kind == "str":
         return pd.Series([None] * length, index=index, dtype="str")
-    if column.kind == "int":
+    if column.kind in ("int", "clock"):
         return pd.Series(pd.NA, index=index, dtype="Int64")
+    if column.kind == "bool":
+        return pd.Series(pd.NA, index=index, dtype="boolean")
     if column.kind == "float":
         return pd.Series(np.nan, index=index, dtype="float64")
     return pd.Series(pd.NaT, index=index, dtype=TIME_DTYPE)

@@ -53,6 +53,10 @@ class InputError(TierplanError):
         super().__init__("\n".join(lines) if lines else "invalid input")
 
 
+class UsageError(TierplanError, ValueError):
+    """A command was asked for something it cannot do (exit 2), e.g. a malformed option value."""
+
+
 class OutputExistsError(TierplanError):
     """The output folder exists and replacing it was not asked for."""
 

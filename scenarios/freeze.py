@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from scenarios.convert import parse_timestamp
-from scenarios.errors import InputError, Problem
+from scenarios.errors import InputError, Problem, UsageError
 from scenarios.io import read_plan_table
 from scenarios.model import Scenario
 
@@ -26,7 +26,7 @@ class Frozen:
 def read_frozen(previous: Path, until: str) -> Frozen:
     at = parse_timestamp(until)
     if pd.isna(at):
-        raise ValueError(
+        raise UsageError(
             f"--freeze-until {until!r} is not a plant-local ISO 8601 timestamp, e.g. 2026-12-02T06:00"
         )
     try:

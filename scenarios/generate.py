@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from scenarios.errors import UsageError
 from scenarios.io import write_folder, write_table
 
 GROUP_NAMES = (
@@ -60,7 +61,7 @@ class PlantSpec:
 def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
     """Build the settings document and the tables of a synthetic scenario."""
     if not 1 <= spec.orders <= 1_000_000:
-        raise ValueError("orders must be between 1 and 1,000,000")
+        raise UsageError("orders must be between 1 and 1,000,000")
     spec = spec.sized()
     rng = np.random.default_rng(spec.seed)
     as_of = spec.start.normalize() - pd.Timedelta(days=1)

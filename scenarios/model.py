@@ -95,6 +95,11 @@ def fill_defaults(tables: dict[str, pd.DataFrame], settings: Settings | None) ->
     orders["weight"] = orders["weight"].fillna(1.0)
     routings = tables["routings"]
     routings["setup_minutes"] = routings["setup_minutes"].fillna(0).astype("Int64")
+    routings["resumable"] = routings["resumable"].fillna(False).astype(bool)
+    machines = tables["machines"]
+    machines["capacity"] = machines["capacity"].fillna(1).astype("Int64")
+    if settings is not None and settings.plan.calendar is not None:
+        machines["calendar"] = machines["calendar"].fillna(settings.plan.calendar)
     bom = tables["bom"]
     if not bom.empty:
         first = routings.groupby("product_id")["step"].min()

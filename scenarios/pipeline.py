@@ -15,9 +15,10 @@ from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.freeze import Frozen, frozen_problems
 from scenarios.io import read_plan_table, write_folder, write_table
 from scenarios.model import Scenario
+from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.plan import PlanTables, plan_tables
-from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, build_problem
+from scheduler.problem import INTEGER_COST_LIMIT, ProblemData
 from scheduler.report import plan_report
 from scheduler.result import ProgressEvent, Result
 from scheduler.schedule import Schedule

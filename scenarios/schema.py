@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["str", "int", "float", "timestamp", "date"]
+Kind = Literal["str", "int", "float", "timestamp", "date", "bool", "clock"]
 
 # What can be planned exactly (docs/contract.md, "Limits"): larger numbers in an export are
 # taken as a broken export, not planned.
@@ -17,6 +17,7 @@ MAX_HORIZON_DAYS = 3653  # ten years
 MAX_QUANTITY = 10**12  # order quantities, stock, receipts, one order's need of a material
 MAX_WEIGHT = 10**6  # an order's weight, a tier's weight
 MAX_AMOUNT = 10**15  # money in the sales history and payments
+MAX_CAPACITY = 10_000  # operations a machine runs at the same time
 
 KIND_TEXT: dict[str, str] = {
     "str": "a text value",
@@ -24,6 +25,8 @@ KIND_TEXT: dict[str, str] = {
     "float": "a number",
     "timestamp": "an ISO 8601 timestamp such as 2026-12-01T06:00:00",
     "date": "a date such as 2026-11-30",
+    "bool": "true or false",
+    "clock": "a time of day HH:MM from 00:00 to 24:00",
 }
 
 
@@ -112,6 +115,8 @@ TABLES: dict[str, Table] = {
                 _c("machine_id", "str"),
                 _c("minutes_per_unit", "float", minimum=0, maximum=MAX_MINUTES),
                 _c("setup_minutes", "int", False, minimum=0, maximum=MAX_MINUTES),
+                _c("family", "str", False),
+                _c("resumable", "bool", False),
             ),
             key=("product_id", "step", "machine_id"),
             unique=True,
@@ -119,7 +124,13 @@ TABLES: dict[str, Table] = {
         Table(
             "machines",
             True,
-            (_c("machine_id", "str"), _c("name", "str", False), _c("group", "str", False)),
+            (
+                _c("machine_id", "str"),
+                _c("name", "str", False),
+                _c("group", "str", False),
+                _c("capacity", "int", False, minimum=1, maximum=MAX_CAPACITY),
+                _c("calendar", "str", False),
+            ),
             key=("machine_id",),
             unique=True,
         ),
@@ -195,6 +206,28 @@ TABLES: dict[str, Table] = {
                 _c("quantity", "float", minimum=0, strict=True, maximum=MAX_QUANTITY),
             ),
             row_label=("material_id",),
+        ),
+        Table(
+            "changeovers",
+            False,
+            (
+                _c("machine_id", "str", False),
+                _c("from_family", "str"),
+                _c("to_family", "str"),
+                _c("minutes", "int", minimum=0, maximum=MAX_MINUTES),
+            ),
+            row_label=("machine_id", "from_family", "to_family"),
+        ),
+        Table(
+            "shifts",
+            False,
+            (
+                _c("calendar_id", "str"),
+                _c("weekday", "int", minimum=1, maximum=7),
+                _c("start", "clock"),
+                _c("end", "clock"),
+            ),
+            row_label=("calendar_id", "weekday"),
         ),
         Table(
             "complaints",

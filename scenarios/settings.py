@@ -17,12 +17,15 @@ from scheduler.schedule import OBJECTIVES
 from scheduler.solve import SolveOptions
 
 SETTINGS_FILE = "scenario.toml"
+FIRST_PLAN_START = pd.Timestamp("1900-01-01")  # beyond these, the years of history, horizon and
+LAST_PLAN_START = pd.Timestamp("2999-12-31")  # grading window no longer fit the calendar
 
 
 @dataclass(frozen=True)
 class PlanSettings:
     start: pd.Timestamp
     horizon_days: float = 28.0
+    calendar: str | None = None  # the calendar_id of machines with an empty calendar
 
     @property
     def horizon_minutes(self) -> int:
@@ -56,7 +59,7 @@ class Settings:
 
 
 ALLOWED_KEYS: dict[str, set[str]] = {
-    "plan": {"start", "horizon_days"},
+    "plan": {"start", "horizon_days", "calendar"},
     "tiers": {"names", "weights", "complaint_sla_days"},
     "grading": {
         "as_of",
@@ -190,7 +193,18 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
     if "start" not in plan_values:
         r.problem("plan", "start", "missing; expected the plan start, e.g. start = 2026-12-01T06:00:00")
     horizon = r.number("plan", plan_values, "horizon_days", 28.0, maximum=MAX_HORIZON_DAYS)
+    if start is not None and not FIRST_PLAN_START <= start <= LAST_PLAN_START:
+        r.problem(
+            "plan",
+            "start",
+            f"found {start}; expected a plan start between {FIRST_PLAN_START:%Y} and {LAST_PLAN_START:%Y}",
+        )
+        start = None
 
+    calendar = plan_values.get("calendar")
+    if calendar is not None and (not isinstance(calendar, str) or not calendar.strip()):
+        r.problem("plan", "calendar", f"found {calendar!r}; expected a calendar_id from the shifts table")
+        calendar = None
     tiers = _parse_tiers(r)
     grading = _parse_grading(r, tiers)
     solve_values = r.section("solve")
@@ -202,7 +216,7 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
     )
     if start is None or any(p.severity == "error" for p in r.problems):
         return None, r.problems
-    return Settings(PlanSettings(start, horizon), tiers, grading, solve), r.problems
+    return Settings(PlanSettings(start, horizon, calendar), tiers, grading, solve), r.problems
 
 
 def _parse_tiers(r: _Reader) -> TierSettings:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scenarios.convert import row_labels
 from scenarios.errors import Problem
+from scenarios.row_problems import problems_at as _problems
+from scenarios.row_problems import unknown_values as _unknown
 from scenarios.schema import MAX_MINUTES, MAX_QUANTITY, TABLES, number_text
 from scenarios.settings import Settings
+from scenarios.validate_plant import plant_problems
 from scheduler.exact import exact_product, operation_duration
 
 Tables = dict[str, pd.DataFrame]
-_MAX_LISTED = 20
 
 
 def cross_table_problems(tables: Tables, settings: Settings | None) -> list[Problem]:
@@ -29,38 +28,10 @@ def cross_table_problems(tables: Tables, settings: Settings | None) -> list[Prob
     problems += _bom_steps(tables)
     problems += _operation_lengths(tables)
     problems += _material_needs(tables)
+    problems += plant_problems(tables, settings)
     problems += _customers(tables, settings)
     problems += _complaints(tables, settings)
     return problems
-
-
-def _problems(
-    name: str,
-    frame: pd.DataFrame,
-    mask: pd.Series,
-    column: str,
-    message: str | pd.Series,
-    severity: str = "error",
-) -> list[Problem]:
-    """One problem per masked row (the first few, then a count)."""
-    rows = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
-    if not len(rows):
-        return []
-    labels = row_labels(frame, TABLES[name])
-    out = [
-        Problem(
-            name,
-            labels.iloc[i],
-            column,
-            message if isinstance(message, str) else message.iloc[i],
-            severity,
-        )
-        for i in rows[:_MAX_LISTED]
-    ]
-    if len(rows) > _MAX_LISTED:
-        text = message if isinstance(message, str) else "the same problem"
-        out.append(Problem(name, f"{len(rows) - _MAX_LISTED} more rows", column, text, severity))
-    return out
 
 
 def _duplicate_keys(tables: Tables) -> list[Problem]:
@@ -89,27 +60,6 @@ def _duplicate_keys(tables: Tables) -> list[Problem]:
             name, frame, dup, table.key[-1] if len(table.key) > 1 else table.key[0], message
         )
     return problems
-
-
-def _unknown(
-    name: str,
-    frame: pd.DataFrame,
-    column: str,
-    known: Iterable[object],
-    target: str,
-    severity: str = "error",
-    note: str = "",
-) -> list[Problem]:
-    values = frame[column]
-    mask = values.notna() & ~values.isin(pd.Index(known))
-    message = (
-        "unknown "
-        + column.replace("_id", "")
-        + " "
-        + values.astype(str)
-        + f"; expected a {column} from {target}{note}"
-    )
-    return _problems(name, frame, mask, column, message, severity)
 
 
 def _references(tables: Tables) -> list[Problem]:

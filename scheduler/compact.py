@@ -12,10 +12,10 @@ import heapq
 
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
-from scheduler.timeline import MachineTimelines, arrival_time
+from scheduler.timeline import arrival_time, machine_states
 
-# An edge (b, after_end): b starts after a ends (True) or not before a starts (False).
-Edges = dict[int, list[tuple[int, bool]]]
+# An edge (b, after_end, gap): b starts at least gap minutes after a ends (after_end) or starts.
+Edges = dict[int, list[tuple[int, bool, int]]]
 
 
 def left_shift(schedule: Schedule) -> Schedule:
@@ -30,7 +30,7 @@ def left_shift(schedule: Schedule) -> Schedule:
     material_ready = _material_ready(p, ops)
     indegree = dict.fromkeys(ops, 0)
     for k in ops:
-        for b, _ in edges[k]:
+        for b, _, _ in edges[k]:
             indegree[b] += 1
     earliest = dict.fromkeys(ops, p.freeze)
     for order in p.orders:
@@ -38,17 +38,25 @@ def left_shift(schedule: Schedule) -> Schedule:
             earliest[order.first_op] = max(order.release, p.freeze)
     heap = [(schedule.start[k], k) for k in ops if indegree[k] == 0]
     heapq.heapify(heap)
-    machines = MachineTimelines(p)  # only its downtime is used: the chains order the operations
-    start = list(schedule.start)
+    states = machine_states(p)  # machines of capacity > 1: the load of the operations shifted so far
+    start, end = list(schedule.start), list(schedule.end)
     while heap:
         _, k = heapq.heappop(heap)
         m = schedule.machine[k]
-        duration = schedule.duration(k, m)
+        mode = p.mode(k, m)
         t = max(earliest[k], material_ready.get(k, 0))
         if k not in p.fixed:  # frozen operations stay where they are
-            start[k] = min(machines.slot(m, t, duration), schedule.start[k])
-        for b, after_end in edges[k]:
-            earliest[b] = max(earliest[b], start[k] + duration if after_end else start[k])
+            if p.machines[m].capacity > 1:
+                slot = states[m].earliest(t, mode)
+            else:
+                at = p.machines[m].working.earliest(t, mode.duration, mode.resumable)
+                slot = None if at is None else (at, 0)
+            if slot is not None and slot[0] < schedule.start[k]:
+                start[k] = slot[0]
+                end[k] = p.end_of(k, m, start[k])
+        states[m].place(start[k], end[k], mode.family)
+        for b, after_end, gap in edges[k]:
+            earliest[b] = max(earliest[b], (end[k] if after_end else start[k]) + gap)
             indegree[b] -= 1
             if indegree[b] == 0:
                 heapq.heappush(heap, (schedule.start[b], b))
@@ -56,26 +64,34 @@ def left_shift(schedule: Schedule) -> Schedule:
 
 
 def _edges(p: ProblemData, schedule: Schedule, ops: list[int]) -> Edges:
+    """What keeps the plan's order: each machine's sequence (with its changeovers), each
+    material's order of consumption, the steps of each order, after_order links."""
     edges: Edges = {k: [] for k in ops}
     last_on_machine: dict[int, int] = {}
     last_of_material: dict[int, int] = {}
     for k in ops:  # in plan order
         m = schedule.machine[k]
         if m in last_on_machine:
-            edges[last_on_machine[m]].append((k, True))
+            a = last_on_machine[m]
+            machine = p.machines[m]
+            if machine.capacity == 1:
+                gap = machine.changeover(p.mode(a, m).family, p.mode(k, m).family)
+                edges[a].append((k, True, gap))
+            else:  # in the same order, on a load that never grows: each still fits
+                edges[a].append((k, False, 0))
         last_on_machine[m] = k
         for d in p.demands_of_operation.get(k, ()):
             before = last_of_material.get(d.material)
             if before is not None and before != k:
-                edges[before].append((k, False))
+                edges[before].append((k, False, 0))
             last_of_material[d.material] = k
     for order in p.orders:
         if order.first_op not in edges:
             continue
         for a, b in zip(order.operations, order.operations[1:], strict=False):
-            edges[a].append((b, True))
+            edges[a].append((b, True, 0))
         for pred in order.predecessors:
-            edges[p.orders[pred].last_op].append((order.first_op, True))
+            edges[p.orders[pred].last_op].append((order.first_op, True, 0))
     return edges
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
-from scheduler.timeline import MachineTimelines, arrival_time
+from scheduler.timeline import arrival_time, machine_states
 
 RULES = ("edd", "wspt", "atc", "tier_edd")
 ATC_LOOKAHEAD = 2.0  # the k of ATC: how far ahead slack is still felt, in average operations
@@ -183,7 +183,8 @@ class _Simulation:
         self.ready = [0] * n_ops
         self.tail = _tails(problem)
         self.waiting: list[set[int]] = [set() for _ in problem.machines]
-        self.timelines = MachineTimelines(problem)
+        self.states = machine_states(problem)
+        self.free = [0] * len(problem.machines)  # capacity 1: where the machine's last operation ends
         self.heap: list[tuple[int, int, int]] = []  # (minute, version, machine)
         self.version = [0] * len(problem.machines)
         self.failed: set[int] = set(blocked)
@@ -196,7 +197,7 @@ class _Simulation:
         if not self.waiting[m]:
             return
         self.version[m] += 1
-        t = max(self.timelines.free[m], min(self.ready[k] for k in self.waiting[m]))
+        t = max(self.free[m], min(self.ready[k] for k in self.waiting[m]))
         heapq.heappush(self.heap, (t, self.version[m], m))
 
     def release(self, k: int, t: int) -> None:
@@ -204,7 +205,7 @@ class _Simulation:
         p = self.p
         i = p.operations[k].order
         self.ready[k] = max(t, self.material_ready.get(k, 0))
-        if self.ready[k] + self.tail[k] > p.horizon and i not in p.frozen_orders:
+        if self.ready[k] + self.tail[k] > p.horizon:
             self.fail(i)
             return
         for mode in p.operations[k].modes:
@@ -233,8 +234,8 @@ class _Simulation:
         """Frozen operations in place, then every order without predecessors released."""
         p = self.p
         for k, (m, s) in p.fixed.items():
-            self.machine[k], self.start[k], self.end[k] = m, s, s + p.fixed_duration(k)
-            self.timelines.block(m, s, self.end[k])
+            self.machine[k], self.start[k], self.end[k] = m, s, p.fixed_end(k)
+            self.states[m].place(s, self.end[k], p.mode(k, m).family)
         done = []
         for i, order in enumerate(p.orders):
             fixed = [k for k in order.operations if k in p.fixed]
@@ -256,26 +257,24 @@ class _Simulation:
         started = [k for k in candidates if p.operations[k].order in p.frozen_orders]  # they must finish
         candidates = started or candidates
         k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean))
-        options = (
-            (
-                self.timelines.slot(mode.machine, self.ready[k], mode.duration) + mode.duration,
-                mode.machine != m,
-                mode.machine,
-                mode.duration,
-            )
-            for mode in p.operations[k].modes
-        )
-        finish, _, chosen, duration = min(options)
+        options = []
+        for mode in p.operations[k].modes:
+            slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
+            if slot is not None:
+                options.append((slot[1], mode.machine != m, mode.machine, slot[0], mode.family))
         for mode in p.operations[k].modes:
             self.waiting[mode.machine].discard(k)
             self.wake(mode.machine)
         i = p.operations[k].order
-        if finish + self.tail[k] - p.operations[k].min_duration > p.horizon and i not in p.frozen_orders:
+        if not options or min(options)[0] + self.tail[k] - p.operations[k].min_duration > p.horizon:
             self.fail(i)
             self.wake(m)
             return
-        self.machine[k], self.start[k], self.end[k] = chosen, finish - duration, finish
-        self.timelines.free[chosen] = finish
+        finish, _, chosen, begin, family = min(options)
+        self.machine[k], self.start[k], self.end[k] = chosen, begin, finish
+        self.states[chosen].place(begin, finish, family)
+        if p.machines[chosen].capacity == 1:
+            self.free[chosen] = finish
         self.wake(chosen)
         if k != p.orders[i].last_op:
             self.release(p.orders[i].operations[p.operations[k].position + 1], finish)

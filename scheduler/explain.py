@@ -67,6 +67,9 @@ def _unscheduled(schedule: Schedule, i: int, material_left: list[int], on_machin
     for pred in order.predecessors:
         if not schedule.is_scheduled(pred):
             return f"waits for order {p.orders[pred].id} (after_order), which is unscheduled"
+    for k in order.operations:
+        if (room := _no_room(p, k)) is not None:
+            return room
     work = sum(p.operations[k].min_duration for k in order.operations)
     earliest_end = p.earliest_starts[order.first_op] + work
     if earliest_end > p.horizon:
@@ -91,6 +94,30 @@ def _unscheduled(schedule: Schedule, i: int, material_left: list[int], on_machin
     if shortages:
         return "; ".join(shortages)
     return _no_capacity(schedule, i, on_machine)
+
+
+def _no_room(p: ProblemData, k: int) -> str | None:
+    """Why step k fits none of its machines' working time at all, if it does not."""
+    op = p.operations[k]
+    why = []
+    for mode in op.modes:
+        machine = p.machines[mode.machine]
+        if machine.working.earliest(0, mode.duration, mode.resumable) is not None:
+            return None
+        if machine.calendar is None and not machine.downtime:
+            return None  # only the horizon is too short: said below
+        down = [(s, e) for s, e in machine.downtime if e - s > 0]
+        if not machine.working.stretches and down:
+            why.append(f"{machine.id} is down from {_time(p, down[0][0])} to the horizon end")
+        elif not mode.resumable:
+            why.append(
+                f"{machine.id}'s longest working stretch in the horizon is {machine.working.longest:,} min, "
+                f"the step needs {mode.duration:,} min without a break"
+            )
+        else:
+            left = machine.working.total
+            why.append(f"{machine.id} has {left:,} working minutes left, the step needs {mode.duration:,}")
+    return f"step {op.step} has no room inside the horizon: " + "; ".join(why)
 
 
 def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str:

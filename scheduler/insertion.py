@@ -17,29 +17,16 @@ import bisect
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
-from scheduler.timeline import first_fit
+from scheduler.timeline import MachineState, machine_states
 
 
-class _Gaps:
-    """Busy intervals per machine (downtime and planned operations), sorted by start."""
-
-    def __init__(self, problem: ProblemData, schedule: Schedule) -> None:
-        self.busy: list[list[tuple[int, int]]] = [sorted(m.downtime) for m in problem.machines]
-        for k, m in enumerate(schedule.machine):
-            if m >= 0 and schedule.end[k] > schedule.start[k]:
-                bisect.insort(self.busy[m], (schedule.start[k], schedule.end[k]))
-
-    def earliest(self, machine: int, t: int, duration: int) -> int:
-        """The first start >= t where [start, start + duration) overlaps nothing busy."""
-        return first_fit(self.busy[machine], t, duration)
-
-    def add(self, machine: int, start: int, end: int) -> None:
-        if end > start:
-            bisect.insort(self.busy[machine], (start, end))
-
-    def remove(self, machine: int, start: int, end: int) -> None:
-        if end > start:
-            self.busy[machine].remove((start, end))
+def _states(problem: ProblemData, schedule: Schedule) -> list[MachineState]:
+    """Every machine with the planned operations on it."""
+    states = machine_states(problem)
+    for k, m in enumerate(schedule.machine):
+        if m >= 0:
+            states[m].place(schedule.start[k], schedule.end[k], problem.mode(k, m).family)
+    return states
 
 
 class _Stock:
@@ -92,7 +79,7 @@ def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> S
     if not left_out:
         return schedule
     machine, start = list(schedule.machine), list(schedule.start)
-    gaps, stock = _Gaps(p, schedule), _Stock(p, schedule)
+    gaps, stock = _states(p, schedule), _Stock(p, schedule)
     scheduled = {i for i in range(len(p.orders)) if schedule.is_scheduled(i)}
     completion = {i: schedule.end[p.orders[i].last_op] for i in scheduled}
     waiting = sorted(left_out, key=lambda i: (-p.unscheduled_penalty(i), p.orders[i].due, i))
@@ -109,53 +96,53 @@ def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> S
             placed = _place_order(p, i, ready, gaps, stock)
             if placed is None:
                 continue
-            for k, (m, s) in placed.items():
+            for k, (m, s, _) in placed.items():
                 machine[k], start[k] = m, s
             scheduled.add(i)
-            completion[i] = max(s + _duration(p, k, m) for k, (m, s) in placed.items())
+            completion[i] = max(e for _, _, e in placed.values())
             progress = progress or bool(p.successors[i])
     return Schedule(p, tuple(machine), tuple(start))
 
 
-def _duration(p: ProblemData, op: int, machine: int) -> int:
-    return next(mode.duration for mode in p.operations[op].modes if mode.machine == machine)
-
-
 def _place_order(
-    p: ProblemData, i: int, ready: int, gaps: _Gaps, stock: _Stock
-) -> dict[int, tuple[int, int]] | None:
-    """Place every operation of order i (tentatively); undo and return None if it does not fit."""
-    placed: dict[int, tuple[int, int]] = {}
+    p: ProblemData, i: int, ready: int, gaps: list[MachineState], stock: _Stock
+) -> dict[int, tuple[int, int, int]] | None:
+    """Place every operation of order i (tentatively) as (machine, start, end); None if it does not fit."""
+    placed: dict[int, tuple[int, int, int]] = {}
     taken: list[tuple[int, int, int]] = []
     t = ready
     for k in p.orders[i].operations:
         choice = _place_operation(p, k, t, gaps, stock)
-        if choice is None or choice[1] + _duration(p, k, choice[0]) > p.horizon:
-            for m_, (s_, e_) in ((m, (s, s + _duration(p, op, m))) for op, (m, s) in placed.items()):
-                gaps.remove(m_, s_, e_)
+        if choice is None:
+            for op, (m, s, e) in placed.items():
+                gaps[m].remove(s, e, p.mode(op, m).family)
             for material, quantity, at in taken:
                 stock.give_back(material, quantity, at)
             return None
-        m, s = choice
-        placed[k] = (m, s)
-        gaps.add(m, s, s + _duration(p, k, m))
+        m, s, e = choice
+        placed[k] = choice
+        gaps[m].place(s, e, p.mode(k, m).family)
         for d in p.demands_of_operation.get(k, ()):
             stock.take(d.material, d.quantity, s)
             taken.append((d.material, d.quantity, s))
-        t = s + _duration(p, k, m)
+        t = e
     return placed
 
 
 def _place_operation(
-    p: ProblemData, k: int, ready: int, gaps: _Gaps, stock: _Stock
-) -> tuple[int, int] | None:
-    """The machine and start that finish operation k first, from ``ready`` on."""
-    best: tuple[int, int, int] | None = None
+    p: ProblemData, k: int, ready: int, gaps: list[MachineState], stock: _Stock
+) -> tuple[int, int, int] | None:
+    """The machine, start and end that finish operation k first, from ``ready`` on."""
+    best: tuple[int, int, int] | None = None  # end, machine, start
     demands = p.demands_of_operation.get(k, ())
     for mode in p.operations[k].modes:
         t = ready
-        for _ in range(1000):  # alternate between machine gaps and stock until both agree
-            t = gaps.earliest(mode.machine, t, mode.duration)
+        slot = None
+        for _ in range(1000):  # alternate between the machine and the stock until both agree
+            slot = gaps[mode.machine].earliest(t, mode)
+            if slot is None:
+                break
+            t = slot[0]
             moved = False
             for d in demands:
                 at = stock.earliest(d.material, d.quantity, t)
@@ -165,6 +152,6 @@ def _place_operation(
                     t, moved = at, True
             if not moved:
                 break
-        if best is None or (t + mode.duration, mode.machine) < (best[0], best[1]):
-            best = (t + mode.duration, mode.machine, t)
-    return None if best is None else (best[1], best[2])
+        if slot is not None and (best is None or (slot[1], mode.machine) < best[:2]):
+            best = (slot[1], mode.machine, slot[0])
+    return None if best is None else (best[1], best[2], best[0])

@@ -1,29 +1,35 @@
 """The pure scheduling problem, in whole minutes from the plan start.
 
-Built once from the scenario's tables (:func:`build_problem`), immutable afterwards. No
-solver is imported here: the CP-SAT adapter, the dispatch rules and the explanations all
-read this model.
+Built once from the scenario's tables (:func:`scheduler.build.build_problem`), immutable
+afterwards. No solver is imported here: the CP-SAT adapter, the dispatch rules and the
+explanations all read this model.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
-from scheduler.exact import decimal_of, exact_product, operation_duration, scaled_units
+from scheduler.worktime import WorkingTime
+
+NO_FAMILY = -1
 
 
 @dataclass(frozen=True)
 class Mode:
-    """One way to run an operation: on ``machine`` for ``duration`` minutes."""
+    """One way to run an operation: on ``machine`` for ``duration`` working minutes.
+
+    ``family`` indexes :attr:`ProblemData.families` (``NO_FAMILY``: none); a ``resumable``
+    operation pauses outside the machine's working time instead of fitting one stretch.
+    """
 
     machine: int
     duration: int
+    family: int = NO_FAMILY
+    resumable: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,47 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Held:
+    """An operation that keeps its place (a neighbourhood's fixed surroundings)."""
+
+    start: int
+    end: int
+    family: int = NO_FAMILY
+
+
+@dataclass(frozen=True)
 class Machine:
+    """A machine: ``capacity`` operations at once, working in ``working``'s stretches.
+
+    ``changeovers`` maps (from family, to family) to the minutes needed between two
+    consecutive operations (capacity 1 only); ``off_shift`` is the calendar's non-working
+    time inside the horizon; ``held`` are operations that are not re-planned.
+    """
+
     id: str
     name: str
     group: str
     downtime: tuple[tuple[int, int], ...] = ()
+    capacity: int = 1
+    working: WorkingTime = field(default_factory=lambda: WorkingTime(((0, 2**40),)))
+    off_shift: tuple[tuple[int, int], ...] = ()
+    calendar: str | None = None
+    changeovers: tuple[tuple[tuple[int, int], int], ...] = ()
+    held: tuple[Held, ...] = ()
+
+    @cached_property
+    def changeover_table(self) -> dict[tuple[int, int], int]:
+        return dict(self.changeovers)
+
+    def changeover(self, before: int, after: int) -> int:
+        """Minutes needed between an operation of family ``before`` and one of ``after``."""
+        if before == NO_FAMILY or after == NO_FAMILY or self.capacity > 1:
+            return 0
+        return self.changeover_table.get((before, after), 0)
+
+    @property
+    def has_changeovers(self) -> bool:
+        return self.capacity == 1 and any(m > 0 for _, m in self.changeovers)
 
 
 @dataclass(frozen=True)
@@ -113,10 +155,19 @@ class ProblemData:
     tier_weights: dict[str, float] = field(default_factory=dict)
     fixed: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start), frozen
     freeze: int = 0  # operations that are not fixed start at or after this minute
+    families: tuple[str, ...] = ()
 
-    def fixed_duration(self, op: int) -> int:
-        machine = self.fixed[op][0]
-        return next(m.duration for m in self.operations[op].modes if m.machine == machine)
+    def mode(self, op: int, machine: int) -> Mode:
+        return next(m for m in self.operations[op].modes if m.machine == machine)
+
+    def end_of(self, op: int, machine: int, start: int) -> int:
+        """Where operation ``op`` ends when it starts at ``start`` on ``machine``."""
+        mode = self.mode(op, machine)
+        return self.machines[machine].working.finish(start, mode.duration, mode.resumable)
+
+    def fixed_end(self, op: int) -> int:
+        machine, start = self.fixed[op]
+        return self.end_of(op, machine, start)
 
     @cached_property
     def frozen_orders(self) -> frozenset[int]:
@@ -172,12 +223,24 @@ class ProblemData:
             for k in order.operations:
                 if k in self.fixed:
                     est[k] = self.fixed[k][1]
-                    t = est[k] + self.fixed_duration(k)
+                    t = self.fixed_end(k)
                     continue
-                est[k] = t = max(t, self.freeze)
-                t += self.operations[k].min_duration
+                est[k], t = self._earliest_on_any_machine(k, max(t, self.freeze))
             completion[i] = t
         return tuple(est)
+
+    def _earliest_on_any_machine(self, op: int, t: int) -> tuple[int, int]:
+        """The earliest start >= t and earliest end of ``op`` over its machines' working time."""
+        starts, ends = [], []
+        for mode in self.operations[op].modes:
+            working = self.machines[mode.machine].working
+            s = working.earliest(t, mode.duration, mode.resumable)
+            if s is not None:
+                starts.append(s)
+                ends.append(working.finish(s, mode.duration, mode.resumable))
+        if not starts:  # no machine can take it: nothing earlier than the horizon's end
+            return max(t, self.horizon), max(t, self.horizon) + self.operations[op].min_duration
+        return min(starts), min(ends)
 
     @cached_property
     def latest_ends(self) -> tuple[int, ...]:
@@ -229,15 +292,6 @@ class ProblemData:
 INTEGER_COST_LIMIT = 2**61
 
 
-def _minutes(times: pd.Series, start: pd.Timestamp, rounding: str) -> np.ndarray:
-    """Whole minutes from ``start``; ``rounding`` is "ceil" or "floor"."""
-    delta = (times - start) / pd.Timedelta(minutes=1)
-    values = (
-        np.ceil(delta.to_numpy(dtype=float)) if rounding == "ceil" else np.floor(delta.to_numpy(dtype=float))
-    )
-    return values.astype(np.int64)
-
-
 def merge_intervals(
     intervals: list[tuple[int, int]], lo: int | None = None, hi: int | None = None
 ) -> tuple[tuple[int, int], ...]:
@@ -252,169 +306,3 @@ def merge_intervals(
         else:
             out.append([s, e])
     return tuple((s, e) for s, e in out)
-
-
-def build_problem(
-    tables: dict[str, pd.DataFrame],
-    tier_of_customer: dict[str, str],
-    tier_names: tuple[str, ...],
-    tier_weights: dict[str, float],
-    start: pd.Timestamp,
-    horizon: int,
-    frozen: dict[tuple[str, int], tuple[str, pd.Timestamp]] | None = None,
-    freeze_at: pd.Timestamp | None = None,
-) -> ProblemData:
-    """Build the problem from the scenario's typed tables and the customers' tiers.
-
-    Customers without a tier get the lowest tier. Times are rounded so that the model is
-    never more generous than the data: releases, receipts and downtime ends round up,
-    due dates and downtime starts round down. ``frozen`` maps (order_id, step) to the
-    machine and start an operation keeps; every other operation starts at or after
-    ``freeze_at``.
-    """
-    orders_t = tables["orders"].reset_index(drop=True)
-    routings = tables["routings"]
-    machines_t = tables["machines"].reset_index(drop=True)
-    machine_index = {m: i for i, m in enumerate(machines_t["machine_id"])}
-    machines = _machines(machines_t, tables["downtime"], machine_index, start, horizon)
-    steps_of = _product_steps(routings, machine_index)
-    order_index = {o: i for i, o in enumerate(orders_t["order_id"])}
-    release = np.maximum(_minutes(orders_t["release"], start, "ceil"), 0)
-    due = _minutes(orders_t["due"], start, "floor")
-
-    operations: list[Operation] = []
-    orders: list[Order] = []
-    op_of_step: dict[tuple[int, int], int] = {}
-    lowest = tier_names[-1]
-    for i, row in enumerate(orders_t.itertuples(index=False)):
-        ops = []
-        for position, (step, alternatives) in enumerate(steps_of[row.product_id]):
-            modes = tuple(
-                Mode(m, operation_duration(row.quantity, mpu, setup)) for m, mpu, setup in alternatives
-            )
-            op_of_step[(i, step)] = len(operations)
-            ops.append(len(operations))
-            operations.append(Operation(i, step, position, modes))
-        tier = tier_of_customer.get(row.customer_id, lowest)
-        predecessors = () if pd.isna(row.after_order) else (order_index[row.after_order],)
-        orders.append(
-            Order(
-                id=row.order_id,
-                customer=row.customer_id,
-                tier=tier,
-                tier_rank=tier_names.index(tier),
-                weight=float(tier_weights[tier]) * float(row.weight),
-                release=int(release[i]),
-                due=int(due[i]),
-                operations=tuple(ops),
-                predecessors=predecessors,
-            )
-        )
-    materials, demands = _materials(tables, orders_t, op_of_step, start, horizon)
-    fixed = {
-        op_of_step[(order_index[oid], step)]: (
-            machine_index[mid],
-            int((at - start) / pd.Timedelta(minutes=1)),
-        )
-        for (oid, step), (mid, at) in (frozen or {}).items()
-    }
-    freeze = 0 if freeze_at is None else max(0, math.ceil((freeze_at - start) / pd.Timedelta(minutes=1)))
-    return ProblemData(
-        start,
-        horizon,
-        tuple(orders),
-        tuple(operations),
-        machines,
-        materials,
-        demands,
-        tuple(tier_names),
-        dict(tier_weights),
-        fixed,
-        freeze,
-    )
-
-
-def _product_steps(
-    routings: pd.DataFrame, machine_index: dict[str, int]
-) -> dict[str, list[tuple[int, list[tuple[int, float, int]]]]]:
-    """Per product, its steps in ascending order, each with (machine, minutes_per_unit, setup)."""
-    out: dict[str, list[tuple[int, list[tuple[int, float, int]]]]] = {}
-    ordered = routings.sort_values(["product_id", "step", "machine_id"], kind="stable")
-    for r in ordered.itertuples(index=False):
-        steps = out.setdefault(r.product_id, [])
-        if not steps or steps[-1][0] != int(r.step):
-            steps.append((int(r.step), []))
-        steps[-1][1].append((machine_index[r.machine_id], float(r.minutes_per_unit), int(r.setup_minutes)))
-    return out
-
-
-def _machines(
-    machines_t: pd.DataFrame,
-    downtime: pd.DataFrame,
-    index: dict[str, int],
-    start: pd.Timestamp,
-    horizon: int,
-) -> tuple[Machine, ...]:
-    windows: dict[int, list[tuple[int, int]]] = {i: [] for i in index.values()}
-    if not downtime.empty:
-        s = _minutes(downtime["start"], start, "floor")
-        e = _minutes(downtime["end"], start, "ceil")
-        for m, a, b in zip(downtime["machine_id"], s, e, strict=True):
-            windows[index[m]].append((int(a), int(b)))
-    names = machines_t["name"] if "name" in machines_t else machines_t["machine_id"]
-    groups = machines_t["group"] if "group" in machines_t else pd.Series([None] * len(machines_t))
-    return tuple(
-        Machine(
-            mid,
-            str(name) if pd.notna(name) else mid,
-            str(group) if pd.notna(group) else "",
-            merge_intervals(windows[i], 0, horizon),
-        )
-        for i, (mid, name, group) in enumerate(zip(machines_t["machine_id"], names, groups, strict=True))
-    )
-
-
-def _materials(
-    tables: dict[str, pd.DataFrame],
-    orders_t: pd.DataFrame,
-    op_of_step: dict[tuple[int, int], int],
-    start: pd.Timestamp,
-    horizon: int,
-) -> tuple[tuple[Material, ...], tuple[Demand, ...]]:
-    materials_t, receipts_t, bom = tables["materials"], tables["receipts"], tables["bom"]
-    index = {m: i for i, m in enumerate(materials_t["material_id"])}
-    on_hand: list[list[Decimal]] = [[decimal_of(v)] for v in materials_t["on_hand"]]
-    receipts: list[list[tuple[int, Decimal]]] = [[] for _ in index]
-    if not receipts_t.empty:
-        arrival = np.maximum(_minutes(receipts_t["arrival"], start, "ceil"), 0)
-        for m, t, q in zip(receipts_t["material_id"], arrival, receipts_t["quantity"], strict=True):
-            if t == 0:
-                on_hand[index[m]].append(decimal_of(q))  # arrived before the plan starts: it is stock
-            elif t <= horizon:
-                receipts[index[m]].append((int(t), decimal_of(q)))
-    needs: list[tuple[int, int, int, Decimal]] = []  # order, operation, material, quantity
-    if not bom.empty:
-        lines = orders_t[["product_id", "quantity"]].reset_index().merge(bom, on="product_id", sort=False)
-        for r in lines.sort_values(["index", "step", "material_id"]).itertuples(index=False):
-            i = int(r.index)
-            amount = exact_product(int(r.quantity), r.quantity_per_unit)
-            needs.append((i, op_of_step[(i, int(r.step))], index[r.material_id], amount))
-    needs_of: list[list[int]] = [[] for _ in index]
-    for n, (_, _, material, _) in enumerate(needs):
-        needs_of[material].append(n)
-    materials = []
-    units_of_need: list[int] = [0] * len(needs)
-    for j, mid in enumerate(materials_t["material_id"]):
-        mine = needs_of[j]
-        values = [sum(on_hand[j], Decimal(0)), *(q for _, q in receipts[j]), *(needs[n][3] for n in mine)]
-        scale, units = scaled_units(values)
-        arriving = len(receipts[j])
-        for n, u in zip(mine, units[1 + arriving :], strict=True):
-            units_of_need[n] = u
-        arrivals = tuple(sorted(zip((t for t, _ in receipts[j]), units[1 : 1 + arriving], strict=True)))
-        materials.append(Material(mid, units[0], arrivals, scale))
-    demands = tuple(
-        Demand(order, operation, material, units_of_need[n])
-        for n, (order, operation, material, _) in enumerate(needs)
-    )
-    return tuple(materials), demands

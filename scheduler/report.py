@@ -62,7 +62,12 @@ def gantt(plan: PlanTables, downtime: pd.DataFrame, machines: list[str], tier_na
         caption += f" (the {len(machines)} busiest of {len(busy)} machines)"
     rows = {m: i for i, m in enumerate(machines)}
     ops = ops[ops["machine_id"].isin(rows)]
-    down = downtime[downtime["machine_id"].isin(rows)]
+    begin, end = (
+        pd.Timestamp(plan.summary["plan"]["start"]),
+        pd.Timestamp(plan.summary["plan"]["horizon_end"]),
+    )
+    down = downtime[downtime["machine_id"].isin(rows) & (downtime["end"] > begin) & (downtime["start"] < end)]
+    down = down.assign(start=down["start"].clip(lower=begin), end=down["end"].clip(upper=end))
     fig, ax = plt.subplots(figsize=(14, max(2.5, 0.38 * len(machines) + 1.2)))
     colour = {t: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, t in enumerate(tier_names)}
     if len(down):

@@ -20,13 +20,15 @@ class Schedule:
 
     @cached_property
     def end(self) -> tuple[int, ...]:
+        p = self.problem
         return tuple(
-            -1 if m < 0 else s + self.duration(k, m)
+            -1 if m < 0 else p.end_of(k, m, s)
             for k, (m, s) in enumerate(zip(self.machine, self.start, strict=True))
         )
 
     def duration(self, op: int, machine: int) -> int:
-        return next(mode.duration for mode in self.problem.operations[op].modes if mode.machine == machine)
+        """Working minutes of ``op`` on ``machine`` (its wall-clock length may be longer)."""
+        return self.problem.mode(op, machine).duration
 
     def is_scheduled(self, order: int) -> bool:
         return self.machine[self.problem.orders[order].first_op] >= 0

@@ -198,3 +198,39 @@ def test_an_order_started_before_the_freeze_that_cannot_finish_exits_3(tmp_path:
     assert code == 3, output
     assert "1 order(s) started before the freeze cannot finish inside the horizon" in output
     assert "O1" in output and not (tmp_path / "r").exists()
+
+
+def test_the_inputs_are_never_modified(generated: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    def contents(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+    before = contents(generated)
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'base = "{generated}"\n[solve]\ntime_limit_s = 0.5\n'
+        '[[variant]]\nname = "v"\nobjective = "makespan"\n'
+    )
+    for args in (
+        ["validate", generated],
+        ["grade", generated, "--out", tmp_path / "grading"],
+        ["schedule", generated, "--out", tmp_path / "plan", "--time-limit", 0.5, "--quiet"],
+        ["check", generated, tmp_path / "plan"],
+        ["complaints", generated, "--as-of", "2026-12-01T06:00", "--out", tmp_path / "complaints"],
+        ["batch", generated, "--out", tmp_path / "batch", "--time-limit", 0.5],
+        ["run", study, "--out", tmp_path / "study", "--quiet"],
+    ):
+        assert invoke(*args)[0] == 0, args
+    assert contents(generated) == before
+
+
+def test_a_step_whose_only_machine_is_down_all_horizon_exits_3_naming_it(tmp_path: Path) -> None:
+    tables = one_machine_shop(
+        [{"order_id": "O1", "customer_id": "c", "product_id": "P", "quantity": 10, "due": at(600)}],
+        downtime=[{"machine_id": "M1", "start": at(-60), "end": at(3000)}],
+    )
+    folder = write_scenario(tmp_path / "s", tables)
+    code, output = invoke("schedule", folder, "--out", tmp_path / "plan", "--quiet")
+    assert code == 3 and "O1:" in output and "M1" in output
+    assert not (tmp_path / "plan").exists()
