@@ -109,7 +109,9 @@ def _to_time(values: pd.Series, date: bool) -> tuple[pd.Series, pd.Series]:
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
-    text = values.astype(object)
+    # numbers are no timestamps: as text they fail ISO 8601 like any other wrong value
+    text = values.astype(object).map(lambda v: str(v) if isinstance(v, int | float | np.number) else v)
+    text = text.where(values.notna(), None)
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):

@@ -47,7 +47,7 @@ def longest_stretch(windows: Windows) -> float:
 def calendar_minutes(windows: Windows, start: pd.Timestamp, horizon: int) -> list[tuple[int, int]]:
     """The calendar's windows in model minutes (minute 0 = ``start``), covering [0, horizon), joined."""
     midnight = start.normalize()
-    monday = midnight - pd.Timedelta(days=midnight.dayofweek)
+    monday = midnight - pd.Timedelta(days=midnight.day_of_week)
     first = int((monday - start) / pd.Timedelta(minutes=1))  # <= 0: Monday 00:00 of the first week
     weeks = (horizon - first) // WEEK + 2
     return _joined([(first + w * WEEK + a, first + w * WEEK + b) for w in range(weeks) for a, b in windows])

@@ -33,6 +33,13 @@ def _time(p: ProblemData, minute: int) -> str:
     return (p.start + pd.Timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M")
 
 
+def _window(p: ProblemData, start: int, end: int) -> str:
+    """'22:00-06:00', or with weekdays when longer than a day: 'Fri 22:00-Mon 06:00'."""
+    a, b = p.start + pd.Timedelta(minutes=start), p.start + pd.Timedelta(minutes=end)
+    form = "%H:%M" if end - start < 1440 else "%a %H:%M"
+    return f"{a.strftime(form)}-{b.strftime(form)}"
+
+
 def _material_left(schedule: Schedule) -> list[int]:
     """Per material, what stays unused within the horizon by the scheduled orders."""
     p = schedule.problem
@@ -176,9 +183,18 @@ def _late(
             )
             ready = max(ready, min(material_time, start))
         if start > ready:
-            down = sum(max(0, min(e, start) - max(s, ready)) for s, e in p.machines[m].downtime)
+            machine = p.machines[m]
+            down = sum(max(0, min(e, start) - max(s, ready)) for s, e in machine.downtime)
             if down:
-                causes[f"{p.machines[m].id} down for maintenance"] += down
+                causes[f"{machine.id} down for maintenance"] += down
+            for s, e in machine.off_shift:
+                if s < start and e > ready:
+                    causes[f"{machine.id} off shift {_window(p, s, e)}"] += min(e, start) - max(s, ready)
+            gap = schedule.changeover_before.get(k, 0)
+            if gap:
+                before = p.mode(schedule.before_on_machine[k], m).family
+                change = f"from family {p.families[before]} to {p.families[p.mode(k, m).family]}"
+                causes[f"waits for a changeover on {machine.id} {change}"] += min(gap, start - ready)
             held = blockers.setdefault(m, Counter())
             for j in on_machine[m]:
                 overlap = min(schedule.end[j], start) - max(schedule.start[j], ready)

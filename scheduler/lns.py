@@ -2,8 +2,9 @@
 
 Each step frees a neighbourhood of orders (those sharing a scarce material, those
 running at about the same time, or the costliest ones) and re-plans only them with
-CP-SAT, everything else held where it is: the held operations block their machines
-like downtime, their consumptions are taken out of the stock at their times. A step's
+CP-SAT, everything else held where it is: the held operations occupy their machines
+(with their families, for changeovers), their consumptions are taken out of the stock
+at their times. A step's
 plan replaces the incumbent when it costs less; the neighbourhood grows after steps
 solved to optimality and shrinks after steps that ran out of time.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from scheduler.cpsat.model import CpSatModel, SolverSettings
-from scheduler.problem import Demand, Operation, Order, ProblemData, merge_intervals
+from scheduler.problem import Demand, Held, Operation, Order, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
@@ -73,12 +74,13 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
     """The sub-problem in which only ``chosen`` orders (with their after_order links) are free."""
     free, release = _free_orders(p, s, chosen)
     free_set = set(free)
-    busy: list[list[tuple[int, int]]] = [list(m.downtime) for m in p.machines]
+    held: list[list[Held]] = [[] for _ in p.machines]
     for k, m in enumerate(s.machine):
         if m >= 0 and p.operations[k].order not in free_set:
-            busy[m].append((s.start[k], s.end[k]))
+            held[m].append(Held(s.start[k], s.end[k], p.mode(k, m).family))
     machines = tuple(
-        replace(m, downtime=merge_intervals(busy[j], 0, p.horizon)) for j, m in enumerate(p.machines)
+        replace(m, held=tuple(sorted(held[j], key=lambda h: (h.start, h.end))))
+        for j, m in enumerate(p.machines)
     )
     taken: list[list[tuple[int, int]]] = [[] for _ in p.materials]
     for d in p.demands:
@@ -112,18 +114,14 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         for d in p.demands
         if d.order in free_set
     )
-    sub = ProblemData(
-        p.start,
-        p.horizon,
-        tuple(orders),
-        tuple(operations),
-        machines,
-        materials,
-        demands,
-        p.tier_names,
-        p.tier_weights,
-        {},
-        p.freeze,
+    sub = replace(
+        p,
+        orders=tuple(orders),
+        operations=tuple(operations),
+        machines=machines,
+        materials=materials,
+        demands=demands,
+        fixed={},
     )
     return Neighbourhood(sub, free)
 

@@ -11,6 +11,7 @@ import pandas as pd
 from scheduler.explain import explain
 from scheduler.problem import ProblemData
 from scheduler.result import Result
+from scheduler.schedule import Schedule
 
 KPI_KEYS = (
     "orders",
@@ -39,6 +40,7 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
         return pd.Series(problem.start + np.asarray(values, dtype="int64") * minute).astype("datetime64[us]")
 
     ops = [k for k in range(len(problem.operations)) if s.machine[k] >= 0]
+    changeover = s.changeover_before
     schedule = (
         pd.DataFrame(
             {
@@ -49,6 +51,8 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
                 "machine_id": pd.Series([problem.machines[s.machine[k]].id for k in ops], dtype="str"),
                 "start": at([s.start[k] for k in ops]),
                 "end": at([s.end[k] for k in ops]),
+                "changeover_minutes": pd.Series([changeover.get(k, 0) for k in ops], dtype="int64"),
+                "working_minutes": pd.Series([s.duration(k, s.machine[k]) for k in ops], dtype="int64"),
             }
         )
         .sort_values(["start", "machine_id", "order_id"], kind="stable")
@@ -93,7 +97,31 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
         .sort_values(["time", "material_id", "order_id"], kind="stable")
         .reset_index(drop=True)
     )
-    return PlanTables(schedule, orders, materials, _summary(problem, result, orders))
+    summary = _summary(problem, result, orders)
+    summary["machines"] = machine_figures(s, changeover)
+    return PlanTables(schedule, orders, materials, summary)
+
+
+def machine_figures(s: Schedule, changeover: dict[int, int]) -> dict[str, dict[str, Any]]:
+    """Per machine: changeover minutes, working minutes available in the horizon, utilisation."""
+    p = s.problem
+    busy = [0] * len(p.machines)
+    switching = [0] * len(p.machines)
+    for k, m in enumerate(s.machine):
+        if m >= 0:
+            busy[m] += s.duration(k, m)
+            switching[m] += changeover.get(k, 0)
+    out = {}
+    for m, machine in enumerate(p.machines):
+        available = machine.working.total
+        out[machine.id] = {
+            "capacity": machine.capacity,
+            "changeover_minutes": switching[m],
+            "working_minutes_available": available,
+            "busy_working_minutes": busy[m],
+            "utilisation": busy[m] / available if available else 0.0,
+        }
+    return out
 
 
 def kpis_per_tier(orders: pd.DataFrame, tier_names: tuple[str, ...]) -> dict[str, dict[str, float]]:

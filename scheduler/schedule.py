@@ -26,6 +26,31 @@ class Schedule:
             for k, (m, s) in enumerate(zip(self.machine, self.start, strict=True))
         )
 
+    @cached_property
+    def changeover_before(self) -> dict[int, int]:
+        """Per operation, the changeover the contract requires before it: from the operation
+        before it on its machine (capacity 1, both with a family); absent where none."""
+        p = self.problem
+        out: dict[int, int] = {}
+        for k, before in self.before_on_machine.items():
+            m = self.machine[k]
+            gap = p.machines[m].changeover(p.mode(before, m).family, p.mode(k, m).family)
+            if gap:
+                out[k] = gap
+        return out
+
+    @cached_property
+    def before_on_machine(self) -> dict[int, int]:
+        """Per operation, the operation before it on its machine (in start order), if any."""
+        out: dict[int, int] = {}
+        previous: dict[int, int] = {}
+        placed = [k for k, m in enumerate(self.machine) if m >= 0]
+        for k in sorted(placed, key=lambda k: (self.start[k], self.end[k], k)):
+            if self.machine[k] in previous:
+                out[k] = previous[self.machine[k]]
+            previous[self.machine[k]] = k
+        return out
+
     def duration(self, op: int, machine: int) -> int:
         """Working minutes of ``op`` on ``machine`` (its wall-clock length may be longer)."""
         return self.problem.mode(op, machine).duration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from scheduler.cpsat.variables import Variables
+from scheduler.cpsat.variables import Circuit, Variables
 from scheduler.problem import Demand, ProblemData
 
 
@@ -34,18 +34,93 @@ def add_after_order(model: cp_model.CpModel, problem: ProblemData, v: Variables)
 
 
 def add_machine_capacity(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
-    """A machine runs one operation at a time and nothing while it is down."""
+    """A machine runs at most ``capacity`` operations at a time (with those held in place).
+
+    Downtime and non-working time need nothing here: the start domains keep operations
+    out of them (see :mod:`scheduler.cpsat.variables`).
+    """
     per_machine: list[list[cp_model.IntervalVar]] = [[] for _ in problem.machines]
     for ops in v.operations:
         for mode in ops.modes:
             per_machine[mode.machine].append(mode.interval)
     for m, machine in enumerate(problem.machines):
-        down = [
-            model.new_fixed_size_interval_var(s, e - s, f"down[{machine.id},{s}]")
-            for s, e in machine.downtime
+        held = [
+            model.new_fixed_size_interval_var(h.start, h.end - h.start, f"held[{machine.id},{h.start}]")
+            for h in machine.held
+            if h.end > h.start
         ]
-        if len(per_machine[m]) + len(down) > 1 and per_machine[m]:
-            model.add_no_overlap(per_machine[m] + down)
+        intervals = per_machine[m] + held
+        if not per_machine[m] or len(intervals) <= (1 if machine.capacity == 1 else machine.capacity):
+            continue
+        if machine.capacity == 1:
+            model.add_no_overlap(intervals)
+        else:
+            model.add_cumulative(intervals, [1] * len(intervals), machine.capacity)
+
+
+def add_changeovers(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+    """On a machine of capacity 1 with changeovers, consecutive operations keep their gap.
+
+    A circuit through the machine's operations (a depot node 0 closes it; an absent one
+    loops on itself) says which follows which; an arc a -> b puts b at least
+    changeover(family a, family b) after a. Held operations are fixed nodes: of two held
+    ones, only a pair next to each other in time can be consecutive.
+    """
+    by_machine: dict[int, list[tuple[int, int]]] = {}
+    for k, ops in enumerate(v.operations):
+        for j, mode in enumerate(ops.modes):
+            if problem.machines[mode.machine].has_changeovers:
+                by_machine.setdefault(mode.machine, []).append((k, j))
+    for m, nodes in by_machine.items():
+        v.circuits[m] = _machine_circuit(model, problem, v, m, nodes)
+
+
+Timing = tuple[cp_model.LinearExprT, cp_model.LinearExprT, int, cp_model.IntVar | None]
+
+
+def _timing(problem: ProblemData, v: Variables, m: int, node: tuple[int, int]) -> Timing:
+    """Start, end, family and presence literal (None: always there) of a circuit node."""
+    k, j = node
+    if k < 0:
+        h = problem.machines[m].held[j]
+        return h.start, h.end, h.family, None
+    ops = v.operations[k]
+    mode = ops.modes[j]
+    return ops.start, mode.end if mode.end is not None else ops.end, mode.family, mode.chosen
+
+
+def _machine_circuit(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, m: int, nodes: list[tuple[int, int]]
+) -> Circuit:
+    machine = problem.machines[m]
+    held = sorted(range(len(machine.held)), key=lambda h: machine.held[h].start)
+    circuit = Circuit([*nodes, *((-1, h) for h in held)], {})
+    timing = [_timing(problem, v, m, node) for node in circuit.nodes]
+    arcs: list[tuple[int, int, cp_model.LiteralT]] = []
+    for node, (_, _, _, on) in enumerate(timing, start=1):
+        for tail, head in ((0, node), (node, 0)):
+            circuit.arcs[(tail, head)] = lit = model.new_bool_var("")
+            arcs.append((tail, head, lit))
+        if on is not None:
+            arcs.append((node, node, on.negated()))
+    if not held:
+        circuit.arcs[(0, 0)] = lit = model.new_bool_var("")
+        arcs.append((0, 0, lit))
+    for a, (_, end_a, family_a, _) in enumerate(timing, start=1):
+        for b, (start_b, _, family_b, _) in enumerate(timing, start=1):
+            if a == b or _both_held_apart(circuit.nodes, a, b):
+                continue
+            circuit.arcs[(a, b)] = lit = model.new_bool_var("")
+            arcs.append((a, b, lit))
+            model.add(start_b >= end_a + machine.changeover(family_a, family_b)).only_enforce_if(lit)
+    model.add_circuit(arcs)
+    return circuit
+
+
+def _both_held_apart(nodes: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Two held operations that are not next to each other in time (held come sorted by start)."""
+    (ka, ja), (kb, jb) = nodes[a - 1], nodes[b - 1]
+    return ka < 0 and kb < 0 and jb != ja + 1
 
 
 MAX_STOCK_UNITS = 2**50  # stock sums stay far inside CP-SAT's 64-bit arithmetic

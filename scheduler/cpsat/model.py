@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat import constraints, objective
+from scheduler.cpsat.hints import hint_schedule
 from scheduler.cpsat.variables import Variables, create_variables
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
@@ -20,6 +21,7 @@ CONSTRAINT_FAMILIES = (
     constraints.add_step_order,
     constraints.add_after_order,
     constraints.add_machine_capacity,
+    constraints.add_changeovers,
     constraints.add_materials,
     constraints.add_tardiness,
 )
@@ -30,7 +32,9 @@ Progress = Callable[[float, float, float], None]  # objective, bound, seconds in
 # 0.05-0.09, job shops 0.2-0.4); 0.15 units per second of the limit ends searches
 # within about 0.4-3x the limit.
 DETERMINISTIC_PER_SECOND = 0.15
-WALL_GUARD = 5.0  # ... and wall-clock time stops it at 5x the limit whatever happens
+# ... and wall-clock time stops it at 10x the limit (at least 30 s) whatever happens: a guard
+# that only a starved machine reaches (it would make the search depend on the load)
+WALL_GUARD, WALL_GUARD_MIN_S = 10.0, 30.0
 
 
 @dataclass(frozen=True)
@@ -134,23 +138,7 @@ class CpSatModel:
     def hint(self, schedule: Schedule) -> None:
         """Start the search from ``schedule`` (replacing any earlier hint)."""
         self.model.clear_hints()
-        p, v = self.problem, self.vars
-        for i, order in enumerate(p.orders):
-            on = schedule.is_scheduled(i)
-            self.model.add_hint(v.present[i], on)
-            tardiness = v.tardiness[i]
-            if tardiness is not None:
-                self.model.add_hint(tardiness, schedule.tardiness(i) if on else 0)
-            for k in order.operations:
-                ops = v.operations[k]
-                # an absent order's variables get their lowest values: a complete hint is
-                # taken as the first solution without search
-                start = schedule.start[k] if on else ops.start.proto.domain[0]
-                self.model.add_hint(ops.start, start)
-                self.model.add_hint(ops.end, schedule.end[k] if on else ops.end.proto.domain[0])
-                if len(ops.modes) > 1:
-                    for mode in ops.modes:
-                        self.model.add_hint(mode.chosen, on and mode.machine == schedule.machine[k])
+        hint_schedule(self.model, self.problem, self.vars, schedule)
         if self._makespan is not None:
             self.model.add_hint(self._makespan, schedule.makespan)
 
@@ -174,7 +162,7 @@ class CpSatModel:
             setattr(params, key, value)
         if settings.deterministic:
             params.max_deterministic_time = max(0.01, seconds * DETERMINISTIC_PER_SECOND)
-            params.max_time_in_seconds = max(1.0, WALL_GUARD * seconds)  # a guard only
+            params.max_time_in_seconds = max(WALL_GUARD_MIN_S, WALL_GUARD * seconds)  # a guard only
         else:
             params.max_time_in_seconds = max(0.01, seconds)
         callback = _Callback(scale, on_progress)

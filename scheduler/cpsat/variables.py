@@ -1,22 +1,40 @@
-"""Decision variables of the CP-SAT model, with tight domains taken from the problem."""
+"""Decision variables of the CP-SAT model, with tight domains taken from the problem.
+
+Working time is encoded in the start domains: an operation that may not pause can only
+start where it fits one stretch of its machine's working time. A resumable operation
+that may meet a break gets its own end, tied to its start through the stretches it
+starts and ends in (element constraints over the stretches' offsets).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.problem import ProblemData
+from scheduler.problem import Mode, ProblemData
+from scheduler.worktime import WorkingTime
 
-Literal = cp_model.IntVar | int
+
+@dataclass
+class Pause:
+    """A resumable mode's stretch of start and end, and what the element constraints read there."""
+
+    first: cp_model.IntVar  # stretch index of the start
+    last: cp_model.IntVar  # stretch index of the end
+    size: cp_model.IntVar  # end - start, pauses included
+    reads: list[tuple[cp_model.IntVar, cp_model.IntVar, tuple[int, ...]]]  # (target, index, table)
 
 
 @dataclass
 class ModeVars:
     machine: int
     duration: int
+    family: int
     chosen: cp_model.IntVar
     interval: cp_model.IntervalVar
+    end: cp_model.IntVar | None = None  # a resumable mode's own end (else the operation's)
+    pause: Pause | None = None
 
 
 @dataclass
@@ -27,62 +45,168 @@ class OperationVars:
 
 
 @dataclass
+class Circuit:
+    """The sequence of one machine with changeovers: node 0 is the depot, then operation modes
+    (operation index, mode), then the held operations; ``arcs`` maps (tail, head) to its literal."""
+
+    nodes: list[tuple[int, int]]  # (operation, position of the mode in its modes), or (-1, held index)
+    arcs: dict[tuple[int, int], cp_model.IntVar]
+
+
+@dataclass
 class Variables:
     present: list[cp_model.IntVar]  # per order: is it scheduled?
     operations: list[OperationVars]
     tardiness: list[cp_model.IntVar | None]  # None where the order can never be late
+    circuits: dict[int, Circuit] = field(default_factory=dict)  # per machine with changeovers
 
     def completion(self, problem: ProblemData, order: int) -> cp_model.IntVar:
         return self.operations[problem.orders[order].last_op].end
 
 
+def _starts(working: WorkingTime, mode: Mode, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Where ``mode`` may start inside [lo, hi], as inclusive ranges."""
+    out = []
+    for a, b in working.start_domain(mode.duration, mode.resumable):
+        a, b = max(a, lo), min(b, hi)
+        if a <= b:
+            out.append((a, b))
+    return out
+
+
 def create_variables(model: cp_model.CpModel, problem: ProblemData) -> Variables:
     """Presence per order, start/end and one optional interval per machine per operation.
 
-    Domains come from the earliest starts and latest ends that release dates, step
-    order, after_order chains and the horizon allow. An order that cannot fit at all is
-    fixed absent.
+    Domains come from the earliest starts and latest ends that release dates, step order,
+    after_order chains, working time and the horizon allow. An order that cannot fit at
+    all is fixed absent.
     """
     est, lend, horizon = problem.earliest_starts, problem.latest_ends, problem.horizon
     present = [model.new_bool_var(f"present[{o.id}]") for o in problem.orders]
-    fits = [
-        all(est[k] + problem.operations[k].min_duration <= lend[k] for k in o.operations)
-        for o in problem.orders
-    ]
+    windows: list[list[list[tuple[int, int]]]] = []  # per operation, per mode: its starts
+    for k, op in enumerate(problem.operations):
+        lo, hi = est[k], lend[k] - op.min_duration
+        windows.append([_starts(problem.machines[m.machine].working, m, lo, hi) for m in op.modes])
+    fits = [all(any(windows[k]) for k in o.operations) for o in problem.orders]
     for i, ok in enumerate(fits):
         if i in problem.frozen_orders:
             model.add(present[i] == 1)  # a frozen order stays, even if that makes the model infeasible
         elif not ok:
             model.add(present[i] == 0)
-    operations: list[OperationVars] = []
+    operations = []
     for k, op in enumerate(problem.operations):
-        order = problem.orders[op.order]
-        lo, hi = (est[k], lend[k]) if fits[op.order] else (0, horizon)
-        start = model.new_int_var(lo, max(lo, hi - op.min_duration), f"start[{order.id},{op.step}]")
-        end = model.new_int_var(
-            lo + op.min_duration, max(lo + op.min_duration, hi), f"end[{order.id},{op.step}]"
-        )
-        modes = []
-        for mode in op.modes:
-            if len(op.modes) == 1:
-                chosen = present[op.order]
-            else:
-                chosen = model.new_bool_var(f"mode[{order.id},{op.step},{mode.machine}]")
-                if lo + mode.duration > hi:
-                    model.add(chosen == 0)
-            interval = model.new_optional_fixed_size_interval_var(
-                start, mode.duration, chosen, f"run[{order.id},{op.step},{mode.machine}]"
-            )
-            model.add(end == start + mode.duration).only_enforce_if(chosen)
-            modes.append(ModeVars(mode.machine, mode.duration, chosen, interval))
-        if k in problem.fixed:
-            machine, at = problem.fixed[k]
-            model.add(start == at)
-            for m in modes:
-                model.add(m.chosen == int(m.machine == machine))
-        operations.append(OperationVars(start, end, modes))
+        anywhere = [[(0, horizon)]] * len(op.modes)  # an order that cannot be scheduled: any values
+        operations.append(_operation(model, problem, k, windows[k] if fits[op.order] else anywhere, present))
     tardiness: list[cp_model.IntVar | None] = []
     for order in problem.orders:
         worst = max(0, horizon - order.due)
         tardiness.append(model.new_int_var(0, worst, f"tardiness[{order.id}]") if worst > 0 else None)
     return Variables(present, operations, tardiness)
+
+
+def _operation(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    k: int,
+    starts: list[list[tuple[int, int]]],
+    present: list[cp_model.IntVar],
+) -> OperationVars:
+    op = problem.operations[k]
+    name = f"{problem.orders[op.order].id},{op.step}"
+    union = sorted(r for ranges in starts for r in ranges) or [(0, 0)]
+    domain = cp_model.Domain.from_intervals([list(r) for r in union])
+    start = model.new_int_var_from_domain(domain, f"start[{name}]")
+    lo = union[0][0]
+    end = model.new_int_var(lo + op.min_duration, max(lo + op.min_duration, problem.horizon), f"end[{name}]")
+    modes = []
+    for mode, ranges in zip(op.modes, starts, strict=True):
+        if len(op.modes) == 1:
+            chosen = present[op.order]
+        else:
+            chosen = model.new_bool_var(f"mode[{name},{mode.machine}]")
+            if not ranges:
+                model.add(chosen == 0)
+            elif ranges != union:
+                own = cp_model.Domain.from_intervals([list(r) for r in ranges])
+                model.add_linear_expression_in_domain(start, own).only_enforce_if(chosen)
+        modes.append(_mode(model, problem, mode, ranges, start, end, chosen, name))
+    if k in problem.fixed:
+        machine_index, at = problem.fixed[k]
+        model.add(start == at)
+        for m in modes:
+            model.add(m.chosen == int(m.machine == machine_index))
+    return OperationVars(start, end, modes)
+
+
+def _mode(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    mode: Mode,
+    ranges: list[tuple[int, int]],
+    start: cp_model.IntVar,
+    end: cp_model.IntVar,
+    chosen: cp_model.IntVar,
+    name: str,
+) -> ModeVars:
+    """The interval of one alternative; a resumable one that may meet a break gets its own end."""
+    working = problem.machines[mode.machine].working
+    label = f"run[{name},{mode.machine}]"
+    valid = bool(ranges) and working.stretch_at(ranges[0][0]) >= 0
+    if valid and mode.resumable and mode.duration > 0:
+        first, last = ranges[0][0], ranges[-1][1]
+        if working.breaks_within(first, working.finish(last, mode.duration, True)):
+            own_end, size, pause = _paused_end(model, working, mode, start, chosen, first, last, name)
+            interval = model.new_optional_interval_var(start, size, own_end, chosen, label)
+            model.add(end == own_end).only_enforce_if(chosen)
+            return ModeVars(mode.machine, mode.duration, mode.family, chosen, interval, own_end, pause)
+    interval = model.new_optional_fixed_size_interval_var(start, mode.duration, chosen, label)
+    model.add(end == start + mode.duration).only_enforce_if(chosen)
+    return ModeVars(mode.machine, mode.duration, mode.family, chosen, interval)
+
+
+def stretch_of_end(working: WorkingTime, end: int) -> int:
+    """The stretch whose working minutes an operation ending at ``end`` ends with (a < end <= b)."""
+    return working.stretch_at(end - 1)
+
+
+def _paused_end(
+    model: cp_model.CpModel,
+    working: WorkingTime,
+    mode: Mode,
+    start: cp_model.IntVar,
+    chosen: cp_model.IntVar,
+    first: int,
+    last: int,
+    name: str,
+) -> tuple[cp_model.IntVar, cp_model.IntVar, Pause]:
+    """The end of a resumable mode: start + duration + the non-working time between them.
+
+    With ``i`` the stretch it starts in and ``j`` the one it ends in, end - start =
+    duration + (off[j] - off[i]), where off[x] is the non-working time before stretch x.
+    """
+    a = tuple(s for s, _ in working.stretches)
+    b = tuple(e for _, e in working.stretches)
+    off = tuple(s - w for s, w in zip(a, working.worked_before, strict=True))
+    d = mode.duration
+    earliest, latest = working.finish(first, d, True), working.finish(last, d, True)
+    i = model.new_int_var(working.stretch_at(first), working.stretch_at(last), f"from[{name},{mode.machine}]")
+    j = model.new_int_var(
+        stretch_of_end(working, earliest), stretch_of_end(working, latest), f"to[{name},{mode.machine}]"
+    )
+    reads = []
+    for index, table in ((i, a), (i, b), (i, off), (j, a), (j, b), (j, off)):
+        target = model.new_int_var(min(table), max(table), "")
+        model.add_element(index, list(table), target)
+        reads.append((target, index, table))
+    (a_i, _, _), (b_i, _, _), (off_i, _, _), (a_j, _, _), (b_j, _, _), (off_j, _, _) = reads
+    end = model.new_int_var(earliest, latest, f"end[{name},{mode.machine}]")
+    size = model.new_int_var(d, max(d, latest - first), f"size[{name},{mode.machine}]")
+    for constraint in (
+        start >= a_i,
+        start <= b_i - 1,
+        end == start + d + off_j - off_i,
+        end >= a_j + 1,
+        end <= b_j,
+    ):
+        model.add(constraint).only_enforce_if(chosen)
+    return end, size, Pause(i, j, size, reads)

@@ -35,9 +35,9 @@ def test_a_neighbourhood_round_trips_and_blocks_the_rest() -> None:
     held = [
         k for k in range(len(p.operations)) if s.machine[k] >= 0 and p.operations[k].order not in n.orders
     ]
-    for k in held:  # every held operation blocks its machine in the sub-problem
-        windows = n.problem.machines[s.machine[k]].downtime
-        assert any(a <= s.start[k] and s.end[k] <= b for a, b in windows)
+    for k in held:  # every held operation stays on its machine in the sub-problem
+        kept = n.problem.machines[s.machine[k]].held
+        assert any(h.start == s.start[k] and h.end == s.end[k] for h in kept)
 
 
 def test_search_improves_and_every_plan_holds() -> None:
