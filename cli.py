@@ -170,7 +170,20 @@ def generate(
     customers: Annotated[int | None, typer.Option(min=1, help="Customers (default from orders).")] = None,
     machines: Annotated[int | None, typer.Option(min=1, help="Machines (default from orders).")] = None,
     materials: Annotated[int | None, typer.Option(min=1, help="Materials (default from machines).")] = None,
-    horizon_days: Annotated[int, typer.Option(min=1, help="Planning horizon in days.")] = 14,
+    horizon_days: Annotated[int, typer.Option(min=1, max=3653, help="Planning horizon in days.")] = 14,
+    load: Annotated[
+        float,
+        typer.Option(min=0.01, max=2.0, help="Share of the busiest machine group's working time asked."),
+    ] = 0.85,
+    material_cover: Annotated[
+        float,
+        typer.Option(
+            min=0.01, max=100.0, help="Share of a scarce material's demand that supply covers (1: ample)."
+        ),
+    ] = 0.9,
+    plant_model: Annotated[
+        bool, typer.Option("--plant-model/--no-plant-model", help="Shifts, an oven and changeovers.")
+    ] = True,
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     force: ForceOpt = False,
 ) -> None:
@@ -180,7 +193,17 @@ def generate(
     if file_format not in ("parquet", "csv"):
         raise typer.BadParameter("expected parquet or csv", param_hint="--format")
     with _exit_codes():
-        spec = PlantSpec(orders, seed, customers, machines, materials, horizon_days)
+        spec = PlantSpec(
+            orders,
+            seed,
+            customers,
+            machines,
+            materials,
+            horizon_days,
+            load=load,
+            material_cover=material_cover,
+            plant_model=plant_model,
+        )
         write_generated(out, spec, file_format, force)
     _say(f"wrote {out}")
 

@@ -210,6 +210,11 @@ def _to_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return typed, bad
 
 
+def clock_text(minutes: pd.Series) -> list[str | None]:
+    """Minutes of the day as HH:MM (24:00 for 1440)."""
+    return [None if pd.isna(m) else f"{int(m) // 60:02d}:{int(m) % 60:02d}" for m in minutes]
+
+
 def _to_clock(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A time of day HH:MM (24:00 allowed) as minutes since midnight."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -17,29 +17,33 @@ import pandas as pd
 import tomli_w
 
 from scenarios.errors import UsageError
+from scenarios.generate_plant import (
+    TWO_SHIFTS,
+    changeovers_table,
+    downtime_table,
+    ids,
+    machines_table,
+    mark_resumable,
+    materials_tables,
+    routings_table,
+    scale_to_load,
+    shifts_table,
+    working_minutes,
+)
 from scenarios.io import write_folder, write_table
 
-GROUP_NAMES = (
-    "CUT",
-    "MILL",
-    "TURN",
-    "DRILL",
-    "WELD",
-    "HEAT",
-    "GRIND",
-    "PAINT",
-    "ASSY",
-    "TEST",
-    "PACK",
-)
-MEAN_STEPS = 5.5
-TARGET_LOAD = 0.65
-DEFAULT_START = pd.Timestamp("2026-12-01T06:00:00")  # machine utilisation the orders ask for, before downtime
+DEFAULT_START = pd.Timestamp("2026-12-01T06:00:00")
 
 
 @dataclass(frozen=True)
 class PlantSpec:
-    """What to generate; ``None`` sizes are derived from the number of orders."""
+    """What to generate; ``None`` sizes are derived from the number of orders.
+
+    ``load`` is the share of the busiest machine group's working time that the orders ask
+    for; ``material_cover`` the share of each scarce material's demand that stock and
+    receipts inside the horizon cover (1 or more: no material is short). ``plant_model``
+    False gives a plant without shifts, ovens or changeovers (contract v1).
+    """
 
     orders: int = 200
     seed: int = 0
@@ -48,13 +52,17 @@ class PlantSpec:
     materials: int | None = None
     horizon_days: int = 14
     start: pd.Timestamp = DEFAULT_START
+    load: float = 0.85
+    material_cover: float = 0.9
+    plant_model: bool = True
 
     def sized(self) -> PlantSpec:
-        customers = self.customers or int(np.clip(self.orders // 6, 10, 5000))
-        machines = self.machines or int(np.clip(math.ceil(self.orders / 9), 6, 400))
-        materials = self.materials or int(np.clip(machines // 2, 3, 60))
-        return PlantSpec(
-            self.orders, self.seed, customers, machines, materials, self.horizon_days, self.start
+        return replace(
+            self,
+            customers=self.customers or int(np.clip(self.orders // 6, 10, 5000)),
+            machines=self.machines or int(np.clip(math.ceil(self.orders / 9), 6, 400)),
+            materials=self.materials
+            or int(np.clip((self.machines or math.ceil(self.orders / 9)) // 2, 3, 60)),
         )
 
 
@@ -62,30 +70,49 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
     """Build the settings document and the tables of a synthetic scenario."""
     if not 1 <= spec.orders <= 1_000_000:
         raise UsageError("orders must be between 1 and 1,000,000")
+    if not 0 < spec.load <= 2 or not 0 < spec.material_cover <= 100:
+        raise UsageError("load must be in (0, 2] and material cover in (0, 100]")
     spec = spec.sized()
     rng = np.random.default_rng(spec.seed)
     as_of = spec.start.normalize() - pd.Timedelta(days=1)
-    machines = _machines(rng, spec)
-    products, routings = _routings(rng, machines, spec)
+    horizon = spec.horizon_days * 24 * 60
+    machines = machines_table(rng, spec.machines or 6, spec.plant_model)
+    shifts = shifts_table(spec.plant_model)
+    products, routings = routings_table(rng, machines, int(np.clip(spec.orders // 8, 5, 400)))
     customers = _customers(rng, spec, as_of)
     sales, payments = _history(rng, customers, as_of)
-    orders = _orders(rng, spec, customers, products, routings, machines)
-    bom, materials, receipts = _materials(rng, spec, products, orders, routings)
+    orders = _orders(rng, spec, customers, products)
+    available = working_minutes(machines, shifts, spec.start, horizon)
+    scale_to_load(routings, machines, orders, available, spec.load)
+    if spec.plant_model:
+        mark_resumable(rng, routings, machines, orders)
+    _due_dates(rng, spec, orders, routings, machines, available)
+    bom, materials, receipts = materials_tables(
+        rng, spec.materials or 3, products, orders, routings, spec.start, horizon, spec.material_cover
+    )
     tables = {
         "orders": orders,
         "routings": routings,
-        "machines": machines.drop(columns=["speed"]),
+        "machines": machines.drop(columns=["speed", "role"]),
         "customers": customers.drop(columns=["size", "behaviour"]),
         "sales_history": sales,
         "payments": payments,
-        "downtime": _downtime(rng, machines, spec),
+        "downtime": downtime_table(rng, machines, spec.start, spec.horizon_days),
         "bom": bom,
         "materials": materials,
         "receipts": receipts,
         "complaints": _complaints(rng, customers, as_of, spec.orders),
     }
+    plan: dict[str, object] = {"start": spec.start.to_pydatetime(), "horizon_days": spec.horizon_days}
+    if spec.plant_model:
+        tables["shifts"] = shifts
+        tables["changeovers"] = changeovers_table(rng, machines)
+        plan["calendar"] = TWO_SHIFTS
+    else:
+        tables["machines"] = tables["machines"].drop(columns=["capacity", "calendar"])
+        tables["routings"] = tables["routings"].drop(columns=["family"])
     settings: dict[str, object] = {
-        "plan": {"start": spec.start.to_pydatetime(), "horizon_days": spec.horizon_days},
+        "plan": plan,
         "tiers": {
             "names": ["A", "B", "C"],
             "weights": {"A": 4, "B": 2, "C": 1},
@@ -119,83 +146,6 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     write_table(frame, path)
 
 
-def _ids(prefix: str, n: int, width: int | None = None) -> list[str]:
-    width = width or max(3, len(str(n)))
-    return [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)]
-
-
-def _machines(rng: np.random.Generator, spec: PlantSpec) -> pd.DataFrame:
-    n = spec.machines or 6
-    # Groups of one to four interchangeable machines; larger plants have more groups.
-    n_groups = max(3, n - 2) if n <= 8 else round(n / 2.2)
-    extra = rng.choice(n_groups, size=max(0, n - n_groups), p=_zipf(n_groups, 0.3))
-    group_of = np.sort(np.concatenate([np.arange(n_groups), extra]))[:n]
-    names = [_group_name(g) for g in range(n_groups)]
-    return pd.DataFrame(
-        {
-            "machine_id": _ids("M", n, 2),
-            "name": [f"{names[g].title()} {i + 1}" for i, g in enumerate(group_of)],
-            "group": [names[g] for g in group_of],
-            "speed": np.round(rng.uniform(0.75, 1.35, n), 2),  # minutes factor: < 1 is faster
-        }
-    )
-
-
-def _group_name(g: int) -> str:
-    base = GROUP_NAMES[g % len(GROUP_NAMES)]
-    return base if g < len(GROUP_NAMES) else f"{base}{g // len(GROUP_NAMES) + 1}"
-
-
-def _zipf(n: int, s: float) -> np.ndarray:
-    w = 1.0 / np.arange(1, n + 1) ** s
-    return w / w.sum()
-
-
-def _routings(
-    rng: np.random.Generator, machines: pd.DataFrame, spec: PlantSpec
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    groups = list(dict.fromkeys(machines["group"]))
-    sizes = machines["group"].value_counts().reindex(groups).to_numpy(dtype=float)
-    capacity = sizes / sizes.sum()  # groups with more machines see more steps, so the load is even
-    n_products = int(np.clip(spec.orders // 8, 5, 400))
-    product_ids = _ids("P", n_products)
-    base_minutes = rng.lognormal(np.log(1.2), 0.5, n_products)
-    rows = []
-    for p, product in enumerate(product_ids):
-        chosen = _route(rng, capacity, int(rng.integers(3, 9)))
-        for k, g in enumerate(chosen):
-            setup = int(rng.choice([0, 15, 20, 30, 45, 60]))
-            step_factor = rng.uniform(0.5, 1.6)
-            for _, machine in machines[machines["group"] == groups[g]].iterrows():
-                rows.append(
-                    (
-                        product,
-                        10 * (k + 1),
-                        machine["machine_id"],
-                        base_minutes[p] * step_factor * machine["speed"],
-                        setup,
-                    )
-                )
-    routings = pd.DataFrame(
-        rows, columns=["product_id", "step", "machine_id", "minutes_per_unit", "setup_minutes"]
-    )
-    return pd.DataFrame({"product_id": product_ids}), routings
-
-
-def _route(rng: np.random.Generator, capacity: np.ndarray, n_steps: int) -> list[int]:
-    """Groups a product visits, by their share of machines: a flow through distinct groups,
-    re-entrant in small plants (never the same group twice in a row)."""
-    n_groups = len(capacity)
-    if n_steps <= n_groups:
-        return sorted(int(g) for g in rng.choice(n_groups, size=n_steps, replace=False, p=capacity))
-    route = [int(rng.choice(n_groups, p=capacity))]
-    while len(route) < n_steps:
-        p = capacity.copy()
-        p[route[-1]] = 0.0
-        route.append(int(rng.choice(n_groups, p=p / p.sum())))
-    return route
-
-
 def _customers(rng: np.random.Generator, spec: PlantSpec, as_of: pd.Timestamp) -> pd.DataFrame:
     n = spec.customers or 10
     size = rng.pareto(1.16, n) + 1.0  # the 80/20 shape of customer revenue
@@ -220,7 +170,7 @@ def _customers(rng: np.random.Generator, spec: PlantSpec, as_of: pd.Timestamp) -
     manual_reason = pd.Series(rng.choice(reasons, n)).where(manual)
     return pd.DataFrame(
         {
-            "customer_id": _ids("C", n),
+            "customer_id": ids("C", n),
             "name": [f"Customer {i}" for i in range(1, n + 1)],
             "since": (as_of - pd.to_timedelta(since_days, unit="D")).normalize(),
             "prospect_score": prospect,
@@ -289,101 +239,62 @@ def _history(
 
 
 def _orders(
-    rng: np.random.Generator,
-    spec: PlantSpec,
-    customers: pd.DataFrame,
-    products: pd.DataFrame,
-    routings: pd.DataFrame,
-    machines: pd.DataFrame,
+    rng: np.random.Generator, spec: PlantSpec, customers: pd.DataFrame, products: pd.DataFrame
 ) -> pd.DataFrame:
+    """Who orders what, how much, when it is released (due dates follow the routings' times)."""
     n = spec.orders
     horizon = spec.horizon_days * 24 * 60
     pick = customers["size"].to_numpy() ** 0.7
     customer = rng.choice(customers["customer_id"].to_numpy(), n, p=pick / pick.sum())
     product = rng.choice(products["product_id"].to_numpy(), n)
     quantity = np.clip(np.round(rng.lognormal(np.log(60), 0.7, n)), 5, 1000).astype(int)
-
-    # Scale every routing so the orders ask for TARGET_LOAD of the machines' time.
-    per_unit = routings.groupby(["product_id", "step"])["minutes_per_unit"].mean().groupby("product_id").sum()
-    setup = routings.groupby(["product_id", "step"])["setup_minutes"].first().groupby("product_id").sum()
-    work = quantity * per_unit.reindex(product).to_numpy()
-    scale = TARGET_LOAD * horizon * len(machines) / work.sum()
-    routings["minutes_per_unit"] = np.round(routings["minutes_per_unit"] * scale, 3)
-    processing = work * scale + setup.reindex(product).to_numpy()
-
     release = np.where(rng.random(n) < 0.6, 0, rng.integers(0, int(horizon * 0.6), n))
-    slack = rng.uniform(1.2, 3.0, n) * processing + rng.uniform(0.0, 0.4, n) * horizon
-    due = np.minimum(release + slack, horizon * 1.1)
     weight = np.where(rng.random(n) < 0.05, rng.choice([1.5, 2.0], n), 1.0)
-    ids = _ids("O", n, max(5, len(str(n))))
+    order_ids = ids("O", n, max(5, len(str(n))))
     after = np.full(n, None, dtype=object)
     for i in np.flatnonzero(rng.random(n) < 0.03):
         same = np.flatnonzero(customer[:i] == customer[i])
         if len(same):
-            after[i] = ids[same[-1]]
-    to_time = lambda minutes: spec.start + pd.to_timedelta(np.round(minutes), unit="min")  # noqa: E731
+            after[i] = order_ids[same[-1]]
     return pd.DataFrame(
         {
-            "order_id": ids,
+            "order_id": order_ids,
             "customer_id": customer,
             "product_id": product,
             "quantity": quantity,
-            "due": to_time(due),
-            "release": to_time(release),
+            "due": pd.NaT,
+            "release": spec.start + pd.to_timedelta(release, unit="min"),
             "weight": weight,
             "after_order": pd.Series(after, dtype="str"),
         }
     )
 
 
-def _materials(
+def _due_dates(
     rng: np.random.Generator,
     spec: PlantSpec,
-    products: pd.DataFrame,
     orders: pd.DataFrame,
     routings: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    k = spec.materials or 3
-    material_ids = _ids("MAT", k, 3)
-    first_steps = routings.groupby("product_id")["step"].unique()
-    rows = []
-    for product in products["product_id"]:
-        steps = sorted(first_steps[product])
-        for material in rng.choice(material_ids, size=int(rng.integers(1, 3)), replace=False):
-            step = steps[0] if rng.random() < 0.7 else int(rng.choice(steps))
-            rows.append((product, material, round(float(rng.uniform(0.5, 3.0)), 2), int(step)))
-    bom = pd.DataFrame(rows, columns=["product_id", "material_id", "quantity_per_unit", "step"])
-    demand = (
-        orders[["product_id", "quantity"]]
-        .merge(bom, on="product_id")
-        .assign(need=lambda f: f["quantity"] * f["quantity_per_unit"])
-        .groupby("material_id")["need"]
-        .sum()
-        .reindex(material_ids, fill_value=0.0)
-    )
-    scarce = rng.random(k) < 0.35
-    scarce[0] = True  # at least one material is short
-    on_hand = np.where(scarce, demand * rng.uniform(0.45, 0.6, k), demand * rng.uniform(1.2, 2.0, k))
-    materials = pd.DataFrame({"material_id": material_ids, "on_hand": np.round(on_hand, 1)})
-    receipts = []
+    machines: pd.DataFrame,
+    available: pd.Series,
+) -> None:
+    """Due dates: the release plus some multiple of the order's processing time, in wall-clock
+    time (a machine working two shifts needs about twice its working minutes), plus slack."""
     horizon = spec.horizon_days * 24 * 60
-    for i in np.flatnonzero(scarce):
-        for share in rng.uniform(0.12, 0.25, int(rng.integers(1, 3))):
-            arrival = spec.start + pd.Timedelta(minutes=int(rng.uniform(0.25, 0.75) * horizon) // 60 * 60)
-            receipts.append((material_ids[i], arrival, round(float(demand.iloc[i] * share), 1) or 1.0))
-    receipts_frame = pd.DataFrame(receipts, columns=["material_id", "arrival", "quantity"])
-    return bom, materials, receipts_frame
-
-
-def _downtime(rng: np.random.Generator, machines: pd.DataFrame, spec: PlantSpec) -> pd.DataFrame:
-    rows = []
-    for machine in machines["machine_id"]:
-        for _ in range(int(rng.integers(1, 3))):
-            day = int(rng.integers(0, spec.horizon_days))
-            start = spec.start.normalize() + pd.Timedelta(days=day, hours=int(rng.integers(6, 18)))
-            rows.append((machine, start, start + pd.Timedelta(hours=int(rng.integers(2, 9)))))
-    frame = pd.DataFrame(rows, columns=["machine_id", "start", "end"])
-    return frame.sort_values(["machine_id", "start"], kind="stable").reset_index(drop=True)
+    stretch = (horizon / available.clip(lower=1)).reindex(routings["machine_id"]).to_numpy()
+    per_step = routings.assign(
+        wall=routings["minutes_per_unit"] * stretch, setup_wall=routings["setup_minutes"] * stretch
+    )
+    per_step = (
+        per_step.groupby(["product_id", "step"])[["wall", "setup_wall"]].mean().groupby("product_id").sum()
+    )
+    lines = per_step.reindex(orders["product_id"])
+    processing = orders["quantity"].to_numpy() * lines["wall"].to_numpy() + lines["setup_wall"].to_numpy()
+    release = ((orders["release"] - spec.start) / pd.Timedelta(minutes=1)).to_numpy()
+    n = len(orders)
+    slack = rng.uniform(1.2, 3.0, n) * processing + rng.uniform(0.0, 0.4, n) * horizon
+    due = np.minimum(release + slack, horizon * 1.1)
+    orders["due"] = spec.start + pd.to_timedelta(np.round(due), unit="min")
 
 
 def _complaints(
@@ -405,7 +316,7 @@ def _complaints(
     ]
     return pd.DataFrame(
         {
-            "complaint_id": _ids("Q", n, 5),
+            "complaint_id": ids("Q", n, 5),
             "customer_id": who,
             "opened_at": opened,
             "closed_at": closed,

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from scenarios.convert import clock_text
 from scenarios.errors import Problem
 from scenarios.row_problems import problems_at, unknown_values
 from scenarios.settings import SETTINGS_FILE, Settings
@@ -26,7 +27,7 @@ def plant_problems(tables: Tables, settings: Settings | None) -> list[Problem]:
 
 
 def _clock(minutes: pd.Series) -> pd.Series:
-    return minutes.map(lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}" if pd.notna(m) else "")
+    return pd.Series([t or "" for t in clock_text(minutes)], index=minutes.index, dtype=object)
 
 
 def _calendar_references(tables: Tables, settings: Settings | None) -> list[Problem]:
@@ -70,6 +71,8 @@ def _shift_windows(shifts: pd.DataFrame) -> list[Problem]:
     )
     valid = shifts.dropna(subset=["calendar_id", "weekday", "start", "end"])
     valid = valid[valid["end"] > valid["start"]].sort_values(["calendar_id", "weekday", "start"])
+    if valid.empty:
+        return problems
     same = (valid["calendar_id"] == valid["calendar_id"].shift()) & (
         valid["weekday"] == valid["weekday"].shift()
     )
@@ -95,7 +98,11 @@ def _changeover_rows(tables: Tables) -> list[Problem]:
     problems = unknown_values(
         "changeovers", changeovers, "machine_id", machines["machine_id"].dropna(), "machines"
     )
-    capacity = machines.set_index("machine_id")["capacity"]
+    capacity = (
+        machines.dropna(subset=["machine_id"])
+        .drop_duplicates("machine_id")
+        .set_index("machine_id")["capacity"]
+    )
     parallel = changeovers["machine_id"].map(capacity).fillna(1) > 1
     problems += problems_at(
         "changeovers",
@@ -134,7 +141,9 @@ def _unbroken_operations(tables: Tables) -> list[Problem]:
     orders = tables["orders"][["order_id", "product_id", "quantity"]].reset_index(names="row").dropna()
     routings = tables["routings"].dropna(subset=["step", "machine_id", "minutes_per_unit"])
     lines = orders.merge(routings, on="product_id")
-    lines["limit"] = lines["machine_id"].map(limit).fillna(math.inf)
+    if lines.empty:
+        return []
+    lines["limit"] = lines["machine_id"].map(limit).astype(float).fillna(math.inf)
     rough = lines["quantity"].astype(float) * lines["minutes_per_unit"] + lines["setup_minutes"].fillna(0)
     near = (rough - lines["limit"]).abs() < 2
     lines["minutes"] = rough

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
+from scenarios.convert import clock_text
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.io import atomic_folder, read_settings_text, write_json
 from scenarios.model import Scenario, load_scenario, scenario_from_tables
@@ -137,6 +138,9 @@ def variant_scenario(base: Scenario, settings_doc: dict[str, Any], variant: Vari
         if key in c:
             doc.setdefault(path[0], {})[path[1]] = c[key]
     tables = {name: frame.copy() for name, frame in base.tables.items()}
+    shifts = tables["shifts"]  # typed as minutes of the day: back to the HH:MM of the contract
+    for column in ("start", "end"):
+        shifts[column] = pd.Series(clock_text(shifts[column]), index=shifts.index, dtype="str")
     orders = tables["orders"]
     if "remove_orders" in c:
         orders = orders[~orders["order_id"].isin(c["remove_orders"])]

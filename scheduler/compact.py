@@ -20,9 +20,9 @@ Edges = dict[int, list[tuple[int, bool, int]]]
 
 def left_shift(schedule: Schedule) -> Schedule:
     p = schedule.problem
-    ops = sorted(
+    ops = sorted(  # a zero-length operation before the one starting with it: the machine's real order
         (k for k in range(len(p.operations)) if schedule.machine[k] >= 0),
-        key=lambda k: (schedule.start[k], k),
+        key=lambda k: (schedule.start[k], schedule.end[k], k),
     )
     if not ops:
         return schedule

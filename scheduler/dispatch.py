@@ -127,13 +127,18 @@ def allocate_materials(
     Returns the minute from which each consuming operation may start, and the orders
     that cannot run (short of material, excluded, or waiting for such an order).
     Promising in a fixed order is safe: whatever order the operations later start in,
-    the stock consumed by time t never exceeds what has arrived by t.
+    the stock consumed by time t never exceeds what has arrived by t. Frozen consumptions
+    (before the freeze) are promised first: every other operation starts after them.
     """
     blocked = closure(problem, excluded)
+    frozen = [0] * len(problem.materials)
+    for d in problem.demands:
+        if d.operation in problem.fixed:
+            frozen[d.material] += d.quantity
     while True:
         ready: dict[int, int] = {}
         short: set[int] = set()
-        promised = [0] * len(problem.materials)
+        promised = list(frozen)
         demands_of = problem.demands_of_order
         for i in priority:
             if i in blocked or i not in demands_of:
@@ -141,6 +146,8 @@ def allocate_materials(
             needed: dict[int, int] = {}
             times: dict[int, int] = {}
             for d in demands_of[i]:
+                if d.operation in problem.fixed:
+                    continue
                 needed[d.material] = needed.get(d.material, promised[d.material]) + d.quantity
                 t = arrival_time(problem, d.material, needed[d.material])
                 if t is None:

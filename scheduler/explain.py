@@ -135,15 +135,16 @@ def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str
     worst = None
     for k in order.operations:
         machines = [m.machine for m in p.operations[k].modes]
-        busy, tiers = 0, Counter[str]()
-        for j in (j for m in machines for j in on_machine[m]):
-            overlap = min(schedule.end[j], hi) - max(schedule.start[j], lo)
-            if overlap > 0:
-                busy += overlap
-                tiers[p.orders[p.operations[j].order].tier] += overlap
+        busy, available, tiers = 0, 0, Counter[str]()
         for m in machines:
-            busy += sum(max(0, min(e, hi) - max(s, lo)) for s, e in p.machines[m].downtime)
-        share = busy / max(1, (hi - lo) * len(machines))
+            working = p.machines[m].working
+            available += working.worked(lo, hi) * p.machines[m].capacity
+            for j in on_machine[m]:
+                overlap = working.worked(max(schedule.start[j], lo), min(schedule.end[j], hi))
+                if overlap > 0:
+                    busy += overlap
+                    tiers[p.orders[p.operations[j].order].tier] += overlap
+        share = busy / max(1, available)
         if worst is None or share > worst[0]:
             worst = (share, machines, tiers, k)
     assert worst is not None
@@ -152,8 +153,9 @@ def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str
     by = ", ".join(f"tier {t}" for t, _ in tiers.most_common(2))
     return (
         f"no capacity inside the horizon: step {p.operations[k].step} needs "
-        f"{p.operations[k].min_duration} min on {names}, booked {share:.0%} from {_time(p, lo)} "
-        "to the horizon end" + (f" (mostly {by} orders)" if by else "")
+        f"{p.operations[k].min_duration} min on {names}, whose working time from {_time(p, lo)} to the "
+        f"horizon end is {share:.0%} booked, the rest in gaps too short for it"
+        + (f" (mostly {by} orders)" if by else "")
     )
 
 

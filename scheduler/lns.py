@@ -23,6 +23,8 @@ from scheduler.stop import StopRequest
 
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
 STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
+STEP_PARAMETERS = (("cp_model_probing_level", 0),)  # probing alone can eat a short step's time
+WINDOW = 1440  # minutes a planned operation of a neighbourhood may move either way: small, fast models
 KINDS = ("material", "time", "costly")
 
 
@@ -114,6 +116,12 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         for d in p.demands
         if d.order in free_set
     )
+    windows = {  # a planned operation moves at most WINDOW minutes either way
+        op_index[k]: (s.start[k] - WINDOW, s.start[k] + WINDOW)
+        for i in free
+        for k in p.orders[i].operations
+        if s.machine[k] >= 0
+    }
     sub = replace(
         p,
         orders=tuple(orders),
@@ -122,6 +130,7 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         materials=materials,
         demands=demands,
         fixed={},
+        windows=windows,
     )
     return Neighbourhood(sub, free)
 
@@ -222,7 +231,8 @@ def improve(
         value = model.value_of("cost", incumbent)
         model.hint(incumbent)
         budget = min(STEP_SECONDS, seconds - used)
-        outcome = model.solve_round("cost", replace(settings, time_limit_s=budget), budget, stop=stop)
+        step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
+        outcome = model.solve_round("cost", step, budget, stop=stop)
         used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
         if outcome.schedule is not None and model.value_of("cost", outcome.schedule) < value:
             s = merge(s, n, outcome.schedule)

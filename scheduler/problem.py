@@ -156,6 +156,9 @@ class ProblemData:
     fixed: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start), frozen
     freeze: int = 0  # operations that are not fixed start at or after this minute
     families: tuple[str, ...] = ()
+    windows: dict[int, tuple[int, int]] = field(
+        default_factory=dict
+    )  # operation -> start range, if kept near
 
     def mode(self, op: int, machine: int) -> Mode:
         return next(m for m in self.operations[op].modes if m.machine == machine)

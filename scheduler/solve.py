@@ -23,6 +23,7 @@ log = logging.getLogger("tierplan")
 SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
+EXACT_ARCS = 20_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
 FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives the bound)
 
 
@@ -120,20 +121,27 @@ def _cpsat(
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
-    from scheduler.cpsat.model import CpSatModel, SolverSettings  # CP-SAT loads only when used
+    from scheduler.cpsat.model import CpSatModel, SolverSettings, circuit_arcs  # CP-SAT loads only when used
 
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
     )
-    log.info("building the CP-SAT model")
+    # Changeovers need a literal per ordered pair of operations a machine may run one after
+    # the other: beyond EXACT_ARCS the whole plant is modelled without them (a relaxation
+    # that gives the bound) and plans come from neighbourhoods, which model them exactly.
+    exact = circuit_arcs(problem) <= EXACT_ARCS
+    log.info("building the CP-SAT model%s", "" if exact else " (relaxed: bound only)")
     try:
-        model = CpSatModel(problem, stop)
+        model = CpSatModel(problem, stop, relaxed=not exact)
     except Stopped:
         return best, source, "feasible", None, []
     names = primary_rounds(problem, options.objective)
     total = options.time_limit_s
     remaining = total if settings.deterministic else total - (time.perf_counter() - began)
-    large = options.objective == "weighted_tardiness" and len(problem.operations) > LNS_ABOVE_OPERATIONS
+    lns = options.objective == "weighted_tardiness" and (
+        len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
+    )
+    large = lns or not exact
     search_left = remaining * (1 - FULL_MODEL_SHARE) if large else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
     proved, bounds = True, []
@@ -157,8 +165,9 @@ def _cpsat(
         remaining -= outcome.seconds
         if outcome.schedule is not None and model.value_of(name, outcome.schedule) <= incumbent:
             best, source = outcome.schedule, "cpsat"
-        proved &= outcome.status == "OPTIMAL"
-        bounds.append(outcome.bound if outcome.bound is not None else 0.0)
+        found = outcome.bound if outcome.bound is not None else 0.0
+        proved &= outcome.status == "OPTIMAL" or (not exact and found * scale >= incumbent)
+        bounds.append(found)
         rounds.append(
             RoundSummary(
                 round_label(problem, name),
@@ -169,14 +178,14 @@ def _cpsat(
             )
         )
         model.keep_at_most(name, model.value_of(name, best))
-    if large and not proved and remaining > 1.0 and not stop.requested:
+    if lns and not proved and remaining > 1.0 and not stop.requested:
         log.info("neighbourhood search, %.1f s", remaining)
         best, source, summary = _neighbourhoods(
             problem, settings, best, source, remaining, began, total, bounds, on_progress, stop
         )
         rounds.append(summary)
         remaining -= summary.seconds
-    if proved and remaining > 0.5 and not stop.requested:
+    if proved and exact and remaining > 0.5 and not stop.requested:
         seconds = min(remaining, COMPACT_SHARE * total)
         model.hint(best)
         outcome = model.solve_round(

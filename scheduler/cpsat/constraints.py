@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass
+
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat.variables import Circuit, Variables
-from scheduler.problem import Demand, ProblemData
+from scheduler.problem import NO_FAMILY, Demand, ProblemData
 
 
 def add_one_mode_per_operation(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
@@ -63,56 +66,148 @@ def add_changeovers(model: cp_model.CpModel, problem: ProblemData, v: Variables)
 
     A circuit through the machine's operations (a depot node 0 closes it; an absent one
     loops on itself) says which follows which; an arc a -> b puts b at least
-    changeover(family a, family b) after a. Held operations are fixed nodes: of two held
-    ones, only a pair next to each other in time can be consecutive.
+    changeover(family a, family b) after a.
+
+    Held operations (a neighbourhood's fixed surroundings) keep their gaps through the
+    start domains instead: a free operation of family f may only start where it leaves
+    changeover(held, f) after the held operation before it and changeover(f, held) before
+    the one after it; the circuit then runs through the free operations alone. That is
+    exact when changeovers obey the triangle inequality (inserting an operation never
+    shortens the gap needed), and stricter otherwise. Where a free operation may pause,
+    the held ones become fixed nodes of the circuit instead.
     """
     by_machine: dict[int, list[tuple[int, int]]] = {}
     for k, ops in enumerate(v.operations):
         for j, mode in enumerate(ops.modes):
             if problem.machines[mode.machine].has_changeovers:
                 by_machine.setdefault(mode.machine, []).append((k, j))
-    for m, nodes in by_machine.items():
-        v.circuits[m] = _machine_circuit(model, problem, v, m, nodes)
+    for m, refs in by_machine.items():
+        if sum(v.operations[k].modes[j].family != NO_FAMILY for k, j in refs) < 2:
+            continue  # no two operations of a family meet here: no gap to keep
+        machine = problem.machines[m]
+        pausing = any(v.operations[k].modes[j].pause is not None for k, j in refs)
+        if machine.held and not pausing:
+            _clear_of_held(model, problem, v, m, refs)
+            v.circuits[m] = _machine_circuit(model, problem, v, m, refs, with_held=False)
+        else:
+            v.circuits[m] = _machine_circuit(model, problem, v, m, refs)
 
 
-Timing = tuple[cp_model.LinearExprT, cp_model.LinearExprT, int, cp_model.IntVar | None]
+def _clear_of_held(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, m: int, refs: list[tuple[int, int]]
+) -> None:
+    """Each free mode starts only where it keeps the changeovers to the held operations around it."""
+    machine = problem.machines[m]
+    held = sorted((h for h in machine.held if h.end > h.start), key=lambda h: h.start)
+    allowed: dict[tuple[int, int], cp_model.Domain] = {}
+    for k, j in refs:
+        mode = v.operations[k].modes[j]
+        key = (mode.family, mode.duration)
+        if key not in allowed:
+            free, cursor, before = [], -(2**40), None
+            for h in [*held, None]:
+                lo = cursor if before is None else before.end + machine.changeover(before.family, mode.family)
+                if h is None:
+                    hi = 2**40
+                else:
+                    hi = h.start - machine.changeover(mode.family, h.family) - mode.duration
+                if lo <= hi:
+                    free.append([lo, hi])
+                before = h
+            allowed[key] = cp_model.Domain.from_intervals(free)
+        model.add_linear_expression_in_domain(v.operations[k].start, allowed[key]).only_enforce_if(
+            mode.chosen
+        )
 
 
-def _timing(problem: ProblemData, v: Variables, m: int, node: tuple[int, int]) -> Timing:
-    """Start, end, family and presence literal (None: always there) of a circuit node."""
-    k, j = node
+@dataclass(frozen=True)
+class Node:
+    """A circuit node: its start, end and family, presence (None: always there) and time bounds."""
+
+    start: cp_model.LinearExprT
+    end: cp_model.LinearExprT
+    family: int
+    on: cp_model.IntVar | None
+    earliest_start: int
+    latest_start: int
+    earliest_end: int
+    latest_end: int
+
+
+def _bounds(var: cp_model.IntVar) -> tuple[int, int]:
+    domain = var.proto.domain  # a protobuf field: no negative indexing
+    return int(domain[0]), int(domain[len(domain) - 1])
+
+
+def _node(problem: ProblemData, v: Variables, m: int, ref: tuple[int, int]) -> Node:
+    k, j = ref
     if k < 0:
         h = problem.machines[m].held[j]
-        return h.start, h.end, h.family, None
+        return Node(h.start, h.end, h.family, None, h.start, h.start, h.end, h.end)
     ops = v.operations[k]
     mode = ops.modes[j]
-    return ops.start, mode.end if mode.end is not None else ops.end, mode.family, mode.chosen
+    lo, hi = _bounds(ops.start)
+    if mode.end is not None:
+        first, last = _bounds(mode.end)
+        return Node(ops.start, mode.end, mode.family, mode.chosen, lo, hi, first, last)
+    return Node(ops.start, ops.end, mode.family, mode.chosen, lo, hi, lo + mode.duration, hi + mode.duration)
 
 
 def _machine_circuit(
-    model: cp_model.CpModel, problem: ProblemData, v: Variables, m: int, nodes: list[tuple[int, int]]
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    m: int,
+    refs: list[tuple[int, int]],
+    with_held: bool = True,
 ) -> Circuit:
+    """The circuit of one machine; arcs that no placement allows are left out.
+
+    a -> b is impossible when b cannot start changeover(a, b) after a can end, or when a
+    held operation always lies between them (after a's latest end, before b's earliest
+    start); depot arcs likewise, when a held operation always comes before or after.
+    """
     machine = problem.machines[m]
-    held = sorted(range(len(machine.held)), key=lambda h: machine.held[h].start)
-    circuit = Circuit([*nodes, *((-1, h) for h in held)], {})
-    timing = [_timing(problem, v, m, node) for node in circuit.nodes]
+    held = sorted(
+        (h for h in range(len(machine.held)) if machine.held[h].end > machine.held[h].start and with_held),
+        key=lambda h: machine.held[h].start,
+    )
+    circuit = Circuit([*refs, *((-1, h) for h in held)], {})
+    nodes = [_node(problem, v, m, ref) for ref in circuit.nodes]
+    held_starts = [machine.held[h].start for h in held]
+    held_ends = [machine.held[h].end for h in held]
+
+    def held_between(after: int, before: int) -> bool:
+        """Some held operation starts at or after ``after`` and ends by ``before``."""
+        i = bisect.bisect_left(held_starts, after)
+        return i < len(held) and held_ends[i] <= before
+
     arcs: list[tuple[int, int, cp_model.LiteralT]] = []
-    for node, (_, _, _, on) in enumerate(timing, start=1):
-        for tail, head in ((0, node), (node, 0)):
-            circuit.arcs[(tail, head)] = lit = model.new_bool_var("")
-            arcs.append((tail, head, lit))
-        if on is not None:
-            arcs.append((node, node, on.negated()))
+
+    def arc(tail: int, head: int) -> cp_model.IntVar:
+        circuit.arcs[(tail, head)] = lit = model.new_bool_var("")
+        arcs.append((tail, head, lit))
+        return lit
+
+    for n, node in enumerate(nodes, start=1):
+        if node.on is not None:
+            arcs.append((n, n, node.on.negated()))
+        if not (held and held_ends[0] <= node.earliest_start):  # else a held one always comes first
+            arc(0, n)
+        if not (held and held_starts[-1] >= node.latest_end):  # else a held one always comes last
+            arc(n, 0)
     if not held:
-        circuit.arcs[(0, 0)] = lit = model.new_bool_var("")
-        arcs.append((0, 0, lit))
-    for a, (_, end_a, family_a, _) in enumerate(timing, start=1):
-        for b, (start_b, _, family_b, _) in enumerate(timing, start=1):
+        arc(0, 0)
+    for a, first in enumerate(nodes, start=1):
+        for b, then in enumerate(nodes, start=1):
             if a == b or _both_held_apart(circuit.nodes, a, b):
                 continue
-            circuit.arcs[(a, b)] = lit = model.new_bool_var("")
-            arcs.append((a, b, lit))
-            model.add(start_b >= end_a + machine.changeover(family_a, family_b)).only_enforce_if(lit)
+            gap = machine.changeover(first.family, then.family)
+            if then.latest_start < first.earliest_end + gap or held_between(
+                first.latest_end, then.earliest_start
+            ):
+                continue
+            model.add(then.start >= first.end + gap).only_enforce_if(arc(a, b))
     model.add_circuit(arcs)
     return circuit
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from scheduler.cpsat.variables import Circuit, ModeVars, Variables, stretch_of_end
+from scheduler.cpsat.variables import Circuit, ModeVars, Variables
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 
@@ -34,32 +34,20 @@ def hint_schedule(model: cp_model.CpModel, problem: ProblemData, v: Variables, s
                 chosen = on and mode.machine == schedule.machine[k]
                 if len(ops.modes) > 1:
                     model.add_hint(mode.chosen, chosen)
-                _hint_pause(model, problem, mode, (start, schedule.end[k]) if chosen else None)
+                _hint_pause(model, mode, (start, schedule.end[k]) if chosen else None)
     for m, circuit in v.circuits.items():
         _hint_circuit(model, problem, schedule, m, circuit)
 
 
-def _hint_pause(
-    model: cp_model.CpModel, problem: ProblemData, mode: ModeVars, placed: tuple[int, int] | None
-) -> None:
-    """The stretches a resumable mode starts and ends in, and what the element constraints read."""
+def _hint_pause(model: cp_model.CpModel, mode: ModeVars, placed: tuple[int, int] | None) -> None:
+    """The segment a resumable mode starts in, and its length with pauses."""
     if mode.pause is None or mode.end is None:
         return
     pause = mode.pause
-    working = problem.machines[mode.machine].working
-    if placed is None:
-        first, last = _lowest(pause.first), _lowest(pause.last)
-        end = _lowest(mode.end)
-        size = _lowest(pause.size)
-    else:
-        first, last = working.stretch_at(placed[0]), stretch_of_end(working, placed[1])
-        end, size = placed[1], placed[1] - placed[0]
-    model.add_hint(pause.first, first)
-    model.add_hint(pause.last, last)
-    model.add_hint(mode.end, end)
-    model.add_hint(pause.size, size)
-    for target, index, table in pause.reads:
-        model.add_hint(target, table[first if index is pause.first else last])
+    model.add_hint(mode.end, _lowest(mode.end) if placed is None else placed[1])
+    model.add_hint(pause.size, _lowest(pause.size) if placed is None else placed[1] - placed[0])
+    for literal, (lo, hi, _) in pause.segments:
+        model.add_hint(literal, placed is not None and lo <= placed[0] <= hi)
 
 
 def _hint_circuit(

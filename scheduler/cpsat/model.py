@@ -74,18 +74,35 @@ class _Callback(cp_model.CpSolverSolutionCallback):
             self.on_progress(self.last_objective, self.best_objective_bound / self.scale, self.wall_time)
 
 
+def circuit_arcs(problem: ProblemData) -> int:
+    """About how many arc literals the changeover circuits of the full model need."""
+    candidates = [0] * len(problem.machines)
+    for op in problem.operations:
+        for mode in op.modes:
+            candidates[mode.machine] += 1
+    return sum(
+        n * n for n, machine in zip(candidates, problem.machines, strict=True) if machine.has_changeovers
+    )
+
+
 class CpSatModel:
     """Builds the model once; each round minimises one expression, later rounds keep earlier values."""
 
-    def __init__(self, problem: ProblemData, stop: StopRequest | None = None) -> None:
-        """Raises :class:`~scheduler.stop.Stopped` if ``stop`` is requested while building."""
+    def __init__(self, problem: ProblemData, stop: StopRequest | None = None, relaxed: bool = False) -> None:
+        """Raises :class:`~scheduler.stop.Stopped` if ``stop`` is requested while building.
+
+        A ``relaxed`` model leaves out changeovers and pauses: its optimum is a lower bound
+        of the problem's, found on a much smaller model; its plans are not plans.
+        """
         self.problem = problem
+        self.relaxed = relaxed
         self.model = cp_model.CpModel()
-        self.vars: Variables = create_variables(self.model, problem)
+        self.vars: Variables = create_variables(self.model, problem, pauses=not relaxed)
         for add in CONSTRAINT_FAMILIES:
             if stop is not None:
                 stop.check()
-            add(self.model, problem, self.vars)
+            if not (relaxed and add is constraints.add_changeovers):
+                add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
 
@@ -158,6 +175,11 @@ class CpSatModel:
         params.random_seed = settings.seed
         params.log_search_progress = settings.log
         params.catch_sigint_signal = False  # signals are ours: they end the search through ``stop``
+        # probing in presolve may take seconds on models with many optional intervals: keep
+        # it to about a tenth of the round, none at all for the relaxed model (a bound only)
+        params.presolve_probing_deterministic_time_limit = max(0.01, 0.02 * seconds)
+        if self.relaxed:
+            params.cp_model_probing_level = 0
         for key, value in settings.parameters:
             setattr(params, key, value)
         if settings.deterministic:
@@ -177,6 +199,13 @@ class CpSatModel:
             if settings.deterministic
             else time.perf_counter() - began
         )
+        if self.relaxed:  # a bound, not a plan
+            bound = (
+                solver.best_objective_bound / scale
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                else None
+            )
+            return RoundResult(name, "RELAXED " + solver.status_name(status), None, bound, used, None)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return RoundResult(name, solver.status_name(status), None, None, used, None)
         return RoundResult(

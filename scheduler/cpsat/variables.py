@@ -8,6 +8,7 @@ starts and ends in (element constraints over the stretches' offsets).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -18,12 +19,10 @@ from scheduler.worktime import WorkingTime
 
 @dataclass
 class Pause:
-    """A resumable mode's stretch of start and end, and what the element constraints read there."""
+    """A resumable mode's length with its pauses, and the segments its start may lie in."""
 
-    first: cp_model.IntVar  # stretch index of the start
-    last: cp_model.IntVar  # stretch index of the end
     size: cp_model.IntVar  # end - start, pauses included
-    reads: list[tuple[cp_model.IntVar, cp_model.IntVar, tuple[int, ...]]]  # (target, index, table)
+    segments: list[tuple[cp_model.IntVar, tuple[int, int, int]]]  # literal, (lo, hi, pause)
 
 
 @dataclass
@@ -74,18 +73,21 @@ def _starts(working: WorkingTime, mode: Mode, lo: int, hi: int) -> list[tuple[in
     return out
 
 
-def create_variables(model: cp_model.CpModel, problem: ProblemData) -> Variables:
+def create_variables(model: cp_model.CpModel, problem: ProblemData, pauses: bool = True) -> Variables:
     """Presence per order, start/end and one optional interval per machine per operation.
 
     Domains come from the earliest starts and latest ends that release dates, step order,
     after_order chains, working time and the horizon allow. An order that cannot fit at
-    all is fixed absent.
+    all is fixed absent. Without ``pauses`` a resumable step is taken as if it never paused
+    (a relaxation: it can only end earlier).
     """
     est, lend, horizon = problem.earliest_starts, problem.latest_ends, problem.horizon
     present = [model.new_bool_var(f"present[{o.id}]") for o in problem.orders]
     windows: list[list[list[tuple[int, int]]]] = []  # per operation, per mode: its starts
     for k, op in enumerate(problem.operations):
         lo, hi = est[k], lend[k] - op.min_duration
+        if k in problem.windows:
+            lo, hi = max(lo, problem.windows[k][0]), min(hi, problem.windows[k][1])
         windows.append([_starts(problem.machines[m.machine].working, m, lo, hi) for m in op.modes])
     fits = [all(any(windows[k]) for k in o.operations) for o in problem.orders]
     for i, ok in enumerate(fits):
@@ -95,8 +97,10 @@ def create_variables(model: cp_model.CpModel, problem: ProblemData) -> Variables
             model.add(present[i] == 0)
     operations = []
     for k, op in enumerate(problem.operations):
-        anywhere = [[(0, horizon)]] * len(op.modes)  # an order that cannot be scheduled: any values
-        operations.append(_operation(model, problem, k, windows[k] if fits[op.order] else anywhere, present))
+        if fits[op.order]:
+            operations.append(_operation(model, problem, k, windows[k], present, pauses))
+        else:  # an order that cannot be scheduled: any values, the simplest intervals
+            operations.append(_operation(model, problem, k, [[(0, horizon)]] * len(op.modes), present, False))
     tardiness: list[cp_model.IntVar | None] = []
     for order in problem.orders:
         worst = max(0, horizon - order.due)
@@ -110,6 +114,7 @@ def _operation(
     k: int,
     starts: list[list[tuple[int, int]]],
     present: list[cp_model.IntVar],
+    pauses: bool,
 ) -> OperationVars:
     op = problem.operations[k]
     name = f"{problem.orders[op.order].id},{op.step}"
@@ -129,7 +134,7 @@ def _operation(
             elif ranges != union:
                 own = cp_model.Domain.from_intervals([list(r) for r in ranges])
                 model.add_linear_expression_in_domain(start, own).only_enforce_if(chosen)
-        modes.append(_mode(model, problem, mode, ranges, start, end, chosen, name))
+        modes.append(_mode(model, problem, mode, ranges if pauses else [], start, end, chosen, name))
     if k in problem.fixed:
         machine_index, at = problem.fixed[k]
         model.add(start == at)
@@ -164,9 +169,33 @@ def _mode(
     return ModeVars(mode.machine, mode.duration, mode.family, chosen, interval)
 
 
-def stretch_of_end(working: WorkingTime, end: int) -> int:
-    """The stretch whose working minutes an operation ending at ``end`` ends with (a < end <= b)."""
-    return working.stretch_at(end - 1)
+def pause_segments(working: WorkingTime, duration: int, first: int, last: int) -> list[tuple[int, int, int]]:
+    """Where a resumable operation may start in [first, last], split by how long it pauses.
+
+    Each (lo, hi, pause) says: starting anywhere in [lo, hi], the operation ends at
+    start + duration + pause, pause being the non-working time between the stretch it
+    starts in and the stretch its last working minute falls in.
+    """
+    a = [x for x, _ in working.stretches]
+    worked = working.worked_before
+    off = [x - w for x, w in zip(a, worked, strict=True)]
+    ends = [w + y - x for (x, y), w in zip(working.stretches, worked, strict=True)]  # worked by each end
+    out = []
+    for i in range(max(0, working.stretch_at(first)), len(a)):
+        if a[i] > last:
+            break
+        lo, hi = max(a[i], first), min(working.stretches[i][1] - 1, last)
+        if lo > hi:
+            continue
+        # the working minute reached at the end, for a start at lo and at hi
+        j_lo = bisect.bisect_left(ends, lo - off[i] + duration)
+        j_hi = bisect.bisect_left(ends, hi - off[i] + duration)
+        for j in range(j_lo, min(j_hi, len(a) - 1) + 1):
+            s_lo = max(lo, worked[j] - duration + off[i] + 1)
+            s_hi = min(hi, ends[j] - duration + off[i])
+            if s_lo <= s_hi:
+                out.append((s_lo, s_hi, off[j] - off[i]))
+    return out
 
 
 def _paused_end(
@@ -179,34 +208,21 @@ def _paused_end(
     last: int,
     name: str,
 ) -> tuple[cp_model.IntVar, cp_model.IntVar, Pause]:
-    """The end of a resumable mode: start + duration + the non-working time between them.
+    """The end of a resumable mode: start + duration + the non-working time it pauses over.
 
-    With ``i`` the stretch it starts in and ``j`` the one it ends in, end - start =
-    duration + (off[j] - off[i]), where off[x] is the non-working time before stretch x.
+    One literal per stretch of starts that pauses the same time (:func:`pause_segments`):
+    exactly one holds when the mode is chosen, fixing the start's range and the pause.
     """
-    a = tuple(s for s, _ in working.stretches)
-    b = tuple(e for _, e in working.stretches)
-    off = tuple(s - w for s, w in zip(a, working.worked_before, strict=True))
     d = mode.duration
-    earliest, latest = working.finish(first, d, True), working.finish(last, d, True)
-    i = model.new_int_var(working.stretch_at(first), working.stretch_at(last), f"from[{name},{mode.machine}]")
-    j = model.new_int_var(
-        stretch_of_end(working, earliest), stretch_of_end(working, latest), f"to[{name},{mode.machine}]"
-    )
-    reads = []
-    for index, table in ((i, a), (i, b), (i, off), (j, a), (j, b), (j, off)):
-        target = model.new_int_var(min(table), max(table), "")
-        model.add_element(index, list(table), target)
-        reads.append((target, index, table))
-    (a_i, _, _), (b_i, _, _), (off_i, _, _), (a_j, _, _), (b_j, _, _), (off_j, _, _) = reads
-    end = model.new_int_var(earliest, latest, f"end[{name},{mode.machine}]")
-    size = model.new_int_var(d, max(d, latest - first), f"size[{name},{mode.machine}]")
-    for constraint in (
-        start >= a_i,
-        start <= b_i - 1,
-        end == start + d + off_j - off_i,
-        end >= a_j + 1,
-        end <= b_j,
-    ):
-        model.add(constraint).only_enforce_if(chosen)
-    return end, size, Pause(i, j, size, reads)
+    segments = pause_segments(working, d, first, last)
+    pauses = [g for _, _, g in segments]
+    end = model.new_int_var(first + d, last + d + max(pauses), f"end[{name},{mode.machine}]")
+    size = model.new_int_var(d, d + max(pauses), f"size[{name},{mode.machine}]")
+    literals = []
+    for lo, hi, _ in segments:
+        x = model.new_bool_var("")
+        model.add_linear_expression_in_domain(start, cp_model.Domain(lo, hi)).only_enforce_if(x)
+        literals.append(x)
+    model.add(sum(literals) == chosen)
+    model.add(size == d + sum(g * x for g, x in zip(pauses, literals, strict=True)))
+    return end, size, Pause(size, list(zip(literals, segments, strict=True)))

@@ -99,3 +99,51 @@ def test_due_dates_compete(plant: dict[str, pd.DataFrame]) -> None:
     o = plant["orders"]
     lead = (o["due"] - o["release"]).dt.total_seconds() / 3600
     assert lead.median() < 14 * 24 * 0.6
+
+
+@pytest.mark.parametrize(("orders", "machines"), [(12, 2), (40, 4), (300, None)])
+def test_plants_use_shifts_ovens_and_changeovers(orders: int, machines: int | None) -> None:
+    doc, tables = generate(PlantSpec(orders=orders, seed=7, machines=machines))
+    m, r = tables["machines"], tables["routings"]
+    assert (m["capacity"] > 1).sum() >= 1  # an oven
+    assert m["calendar"].isna().any() and doc["plan"]["calendar"] == "TWO_SHIFT"  # shifts by default
+    assert len(tables["shifts"]) and len(tables["changeovers"]) and r["family"].notna().any()
+    assert r["resumable"].any() and not r["resumable"].all()
+    capacity = m.set_index("machine_id")["capacity"]
+    named = tables["changeovers"]["machine_id"].dropna()
+    assert (capacity.reindex(named) == 1).all()  # changeovers only where one operation runs at a time
+
+
+@pytest.mark.parametrize("load", [0.5, 0.85, 1.0])
+def test_load_is_what_the_busiest_group_is_asked(load: float) -> None:
+    from scenarios.generate_plant import working_minutes
+
+    spec = PlantSpec(orders=400, seed=3, load=load)
+    _, t = generate(spec)
+    machines = t["machines"]
+    available = working_minutes(machines, t["shifts"], spec.start, spec.horizon_days * 1440)
+    group = machines.set_index("machine_id")["group"]
+    steps = t["routings"].assign(group=t["routings"]["machine_id"].map(group))
+    mean = steps.groupby(["product_id", "step", "group"], as_index=False)[
+        ["minutes_per_unit", "setup_minutes"]
+    ].mean()
+    lines = t["orders"].merge(mean, on="product_id")
+    asked = (
+        (lines["quantity"] * lines["minutes_per_unit"] + lines["setup_minutes"]).groupby(lines["group"]).sum()
+    )
+    time = (available * machines.set_index("machine_id")["capacity"]).groupby(group).sum()
+    assert (asked / time).max() == pytest.approx(load, rel=0.01)
+
+
+@pytest.mark.parametrize("cover", [0.6, 0.9, 1.0])
+def test_material_cover_is_the_share_of_scarce_demand_that_supply_covers(cover: float) -> None:
+    _, t = generate(PlantSpec(orders=300, seed=4, material_cover=cover))
+    need = t["orders"].merge(t["bom"], on="product_id")
+    demand = (need["quantity"] * need["quantity_per_unit"]).groupby(need["material_id"]).sum()
+    supply = (
+        t["materials"]
+        .set_index("material_id")["on_hand"]
+        .add(t["receipts"].groupby("material_id")["quantity"].sum(), fill_value=0)
+    )
+    ratio = (supply.reindex(demand.index, fill_value=0) / demand).min()
+    assert ratio == pytest.approx(cover, abs=0.01) if cover < 1 else ratio >= 1
