@@ -18,13 +18,14 @@ import heapq
 import math
 from collections.abc import Callable, Iterable
 
-from scheduler.problem import ProblemData
+from scheduler.problem import NO_FAMILY, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 from scheduler.timeline import arrival_time, machine_states
 
 RULES = ("edd", "wspt", "atc", "tier_edd")
 ATC_LOOKAHEAD = 2.0  # the k of ATC: how far ahead slack is still felt, in average operations
+ATCS_SETUP_LOOKAHEAD = 0.5  # the k2 of ATCS: how much a changeover weighs, in average changeovers
 Key = tuple[float, ...]
 
 
@@ -263,7 +264,9 @@ class _Simulation:
         candidates = [k for k in self.waiting[m] if self.ready[k] <= now]
         started = [k for k in candidates if p.operations[k].order in p.frozen_orders]  # they must finish
         candidates = started or candidates
-        k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean))
+        items = self.states[m].items
+        last = items[-1][2] if items and p.machines[m].capacity == 1 else NO_FAMILY
+        k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean, last))
         options = []
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
@@ -320,6 +323,7 @@ def _selector(
     candidates: list[int],
     tail: list[int],
     mean: float,
+    last: int = NO_FAMILY,
 ) -> Callable[[int], Key]:
     ops, orders = problem.operations, problem.orders
 
@@ -337,13 +341,22 @@ def _selector(
             k,
         )
     local_mean = max(1.0, sum(duration(k) for k in candidates) / len(candidates)) if candidates else mean
+    machine = problem.machines[m]
+
+    def switch(k: int) -> int:
+        return machine.changeover(last, problem.mode(k, m).family)
+
+    setups = [switch(k) for k in candidates] if machine.has_changeovers and last != NO_FAMILY else []
+    mean_setup = sum(setups) / len(setups) if setups and any(setups) else 0.0
+    # ATCS: ATC, discounted for the changeover from what the machine ran last
     return lambda k: (
         -_atc(
             orders[ops[k].order].weight,
             duration(k),
             orders[ops[k].order].due - tail[k] - now,
             local_mean,
-        ),
+        )
+        * (math.exp(-switch(k) / (ATCS_SETUP_LOOKAHEAD * mean_setup)) if mean_setup else 1.0),
         orders[ops[k].order].due,
         k,
     )

@@ -23,7 +23,7 @@ log = logging.getLogger("tierplan")
 SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
-EXACT_ARCS = 20_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
+EXACT_ARCS = 60_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
 FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives the bound)
 
 
