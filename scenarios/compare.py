@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.comparison import comparison_report
 from scenarios.errors import InputError, Problem
-from scenarios.html import page, paragraph, section, table
 from scenarios.io import read_plan_table
 from scheduler.plan import KPI_KEYS
 
@@ -88,12 +88,4 @@ def _changes(names: list[str], orders: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def comparison_html(c: Comparison) -> str:
-    return page(
-        "tierplan: plans compared",
-        [
-            paragraph("Plans: " + ", ".join(c.names) + f". Changes are against {c.names[0]}."),
-            section("Objectives", table(c.objectives, floats="{:,.2f}")),
-            section("KPIs per tier", table(c.kpis)),
-            section("Orders whose outcome changed", table(c.changes)),
-        ],
-    )
+    return comparison_report(c.names, c.kpis, c.changes, c.objectives)

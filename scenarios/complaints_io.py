@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from complaints.queue import complaint_queue, delay_report
-from complaints.report import complaints_report
+from reports.complaints import complaints_report
 from scenarios.errors import InputError, Problem
 from scenarios.io import write_folder, write_table
 from scenarios.model import Scenario

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from complaints.queue import complaint_figures, complaint_queue
 from grading import migrations
-from grading.report import grading_report, tier_sizes
+from grading.report import tier_sizes
+from reports.grading import grading_report
 from scenarios.errors import InputError, Problem
 from scenarios.io import write_folder, write_table
 from scenarios.model import Scenario

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from grading import GradingConfig, grade
+from reports.plan import plan_report
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.freeze import Frozen, frozen_problems
 from scenarios.io import read_plan_table, write_folder, write_table
@@ -19,7 +20,6 @@ from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.plan import PlanTables, plan_tables
 from scheduler.problem import INTEGER_COST_LIMIT, ProblemData
-from scheduler.report import plan_report
 from scheduler.result import ProgressEvent, Result
 from scheduler.schedule import Schedule
 from scheduler.solve import SolveOptions, solve
@@ -154,14 +154,7 @@ def make_plan(
                 *(f"{r.order_id}: {r.reason}" for r in reasons.itertuples()),
             ]
         )
-    machines = list(scenario["machines"]["machine_id"])
-    report = plan_report(
-        f"tierplan: {scenario.name}",
-        tables,
-        scenario["downtime"],
-        machines,
-        scenario.settings.tiers.names,
-    )
+    report = plan_report(f"tierplan: {scenario.name}", tables, problem)
     return Plan(scenario, tiers, result, tables, report)
 
 
