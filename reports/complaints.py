@@ -22,7 +22,7 @@ def delay_chart(delays: pd.DataFrame) -> str:
             )
         )
     fig.update_layout(barmode="group", yaxis_title="complaints", height=320)
-    return figure(fig, "delays")
+    return figure(fig, "delay-chart")
 
 
 def complaints_report(

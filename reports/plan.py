@@ -296,12 +296,16 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
     )
     unscheduled = orders[orders["status"] == "unscheduled"].sort_values(["tier", "due"])
     sections = [
-        Section("KPIs per tier", [table(kpi_frame(s), table_id="kpis")], id="kpis"),
+        Section("KPIs per tier", [table(kpi_frame(s), table_id="kpis")], id="kpis-section"),
         Section("Gantt chart", [chart], [drawn], id="gantt-section"),
         Section(
             "Scarce materials", stock_charts(plan, problem) or ['<p class="note">(none)</p>'], id="stock"
         ),
-        Section("Machines", [table(machine_frame(s), floats="{:,.3f}", table_id="machines")], id="machines"),
+        Section(
+            "Machines",
+            [table(machine_frame(s), floats="{:,.3f}", table_id="machines")],
+            id="machines-section",
+        ),
         Section(
             "Late orders",
             [
@@ -334,7 +338,7 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
         Section(
             "Material allocation",
             [table(plan.materials, floats="{:,.3f}", table_id="materials")],
-            id="materials",
+            id="materials-section",
         ),
     ]
     return render("plan.html.j2", title, notes, sections=sections, tiers=list(problem.tier_names))

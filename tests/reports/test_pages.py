@@ -1,0 +1,166 @@
+"""The pages people look at, opened in a real headless Chromium: they draw, hover and filter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from tests.reports.browser import browser_page
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled what-if study of the demo (five variants), with short time limits."""
+    folder = tmp_path_factory.mktemp("study")
+    shutil.copytree(REPO / "scenarios" / "demo", folder / "scenarios" / "demo")
+    text = (REPO / "docs" / "examples" / "demo-study.toml").read_text()
+    (folder / "docs" / "examples").mkdir(parents=True)
+    spec = folder / "docs" / "examples" / "demo-study.toml"
+    spec.write_text(text.replace("time_limit_s = 5", "time_limit_s = 1\nworkers = 1"))
+    result = runner.invoke(app, ["run", str(spec), "--out", str(folder / "out")])
+    assert result.exit_code == 0, result.output
+    return folder / "out"
+
+
+POINT_ON_SCREEN = """([div, c, p]) => {
+  const gd = document.getElementById(div), trace = gd._fullData[c], layout = gd._fullLayout;
+  if (trace.type === 'bar') {  // the middle of the trace's first bar that has a height
+    const bars = gd.querySelectorAll('.barlayer .trace')[c].querySelectorAll('.point path');
+    const box = Array.from(bars).map(b => b.getBoundingClientRect()).find(r => r.height > 2);
+    return box ? [box.left + box.width / 2, box.top + box.height / 2] : null;
+  }
+  const xa = layout[trace.xaxis.replace('x', 'xaxis')], ya = layout[trace.yaxis.replace('y', 'yaxis')];
+  const area = gd.querySelector('.draglayer .nsewdrag').getBoundingClientRect();
+  return [area.left + xa.d2p(trace.x[p]), area.top + ya.d2p(trace.y[p])];
+}"""
+
+
+def _hover_text(page, div: str, curve: int, point: int) -> str:
+    """Move the mouse over a data point, as a person would, and read the hover label."""
+    page.locator(f"#{div}").scroll_into_view_if_needed()
+    where = page.evaluate(POINT_ON_SCREEN, [div, curve, point])
+    assert where is not None, f"trace {curve} of {div} draws nothing to hover"
+    x, y = where
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=3)
+    page.wait_for_selector(f"#{div} .hoverlayer .hovertext", timeout=10_000)
+    return str(page.evaluate("d => document.querySelector(`#${d} .hoverlayer`).textContent", div))
+
+
+def test_plan_page_draws_hovers_filters_and_picks(demo: Path, tmp_path: Path) -> None:
+    schedule = pd.read_parquet(demo / "plan" / "schedule.parquet")
+    orders = pd.read_parquet(demo / "plan" / "orders.parquet")
+    with browser_page(demo / "plan" / "report.html", tmp_path / "plan.png") as opened:
+        page = opened.page
+        opened.charts_drawn(2)  # the Gantt chart and at least one stock chart
+        traces = page.evaluate(
+            "() => document.getElementById('gantt').data.map(t => ({meta: t.meta || {}, "
+            "n: (t.customdata || []).length, order: t.customdata && t.customdata[0] && t.customdata[0][0]}))"
+        )
+        details = [i for i, t in enumerate(traces) if t["meta"].get("details") and t["n"]]
+        assert sum(traces[i]["n"] for i in details) == len(schedule)
+        first = details[0]
+        order_id = traces[first]["order"]
+        text = _hover_text(page, "gantt", first, 0)
+        row = orders.set_index("order_id").loc[order_id]
+        assert order_id in text and f"tier {row['tier']}" in text and "due" in text
+
+        # Tier filter: unticking the lowest tier hides its bars and its rows in the tables.
+        lowest = str(sorted(orders["tier"].unique())[-1])
+        page.uncheck(f"#tier-filter input[value='{lowest}']")
+        visible = page.evaluate(
+            "t => document.getElementById('gantt').data.filter(d => d.meta && d.meta.tier === t)"
+            ".map(d => d.visible)",
+            lowest,
+        )
+        assert visible and all(v is False for v in visible)
+        shown = page.evaluate(
+            "t => Array.from(document.querySelectorAll('#late tbody tr, #unscheduled tbody tr'))"
+            ".filter(r => r.style.display !== 'none').map(r => r.cells[2].textContent)",
+            lowest,
+        )
+        assert lowest not in shown
+        page.check(f"#tier-filter input[value='{lowest}']")
+
+        # Picking an order highlights every one of its steps across machines.
+        busiest = schedule["order_id"].value_counts().index[0]
+        page.fill("#order-search", busiest)
+        page.press("#order-search", "Enter")
+        page.wait_for_function("() => document.getElementById('picked').textContent.length > 0")
+        steps = int((schedule["order_id"] == busiest).sum())
+        assert page.inner_text("#picked") == f"{busiest}: {steps} steps highlighted"
+        page.fill("#order-search", "NO-SUCH-ORDER")
+        page.press("#order-search", "Enter")
+        page.wait_for_function("() => document.getElementById('picked').textContent.includes('not in')")
+    assert opened.errors == []
+
+
+def test_plan_page_tables_sort(demo: Path, tmp_path: Path) -> None:
+    with browser_page(demo / "plan" / "report.html", tmp_path / "plan.png") as opened:
+        page = opened.page
+        opened.charts_drawn(1)
+        if page.locator("#late tbody tr").count() < 2:
+            pytest.skip("the demo plan has fewer than two late orders")
+        header = page.locator("#late th", has_text="tardiness_minutes")
+        header.click()
+        header.click()  # descending
+        values = page.evaluate(
+            "() => { const t = document.getElementById('late');"
+            " const c = Array.from(t.tHead.rows[0].cells).findIndex(h => h.textContent.trim()"
+            " .startsWith('tardiness_minutes'));"
+            " return Array.from(t.tBodies[0].rows)"
+            ".map(r => parseFloat(r.cells[c].textContent.replace(/,/g, '')))}"
+        )
+        assert values == sorted(values, reverse=True)
+    assert opened.errors == []
+
+
+def test_grading_page(demo: Path, tmp_path: Path) -> None:
+    tiers = pd.read_parquet(demo / "grading" / "tiers.parquet")
+    with browser_page(demo / "grading" / "grading.html", tmp_path / "grading.png") as opened:
+        page = opened.page
+        opened.charts_drawn(2)  # tier shares and the Pareto curve
+        text = _hover_text(page, "pareto", 1, 0)
+        assert any(c in text for c in tiers["customer_id"])
+        rows = page.locator("#customers tbody tr").count()
+        assert rows == len(tiers)
+    assert opened.errors == []
+
+
+def test_complaints_page(demo: Path, tmp_path: Path) -> None:
+    with browser_page(demo / "complaints" / "complaints.html", tmp_path / "complaints.png") as opened:
+        opened.charts_drawn(1)
+        text = _hover_text(opened.page, "delay-chart", 0, 0)
+        assert "tier" in text.lower() or any(t in text for t in ("A", "B", "C"))
+    assert opened.errors == []
+
+
+def test_comparison_page_of_a_study(study: Path, tmp_path: Path) -> None:
+    plans = sorted(p.name for p in study.iterdir() if (p / "summary.json").exists())
+    assert len(plans) >= 5  # base and at least four variants
+    with browser_page(study / "comparison.html", tmp_path / "comparison.png") as opened:
+        page = opened.page
+        opened.charts_drawn(2)  # outcomes per tier and weighted tardiness per tier
+        names = page.evaluate("() => document.getElementById('outcomes').data.map(t => t.name)")
+        assert names
+        text = _hover_text(page, "tardiness", 0, 0)
+        assert text.strip()
+        changed = pd.read_parquet(study / "changed_orders.parquet")
+        assert page.locator("#changes tbody tr").count() == changed["order_id"].nunique()
+    assert opened.errors == []
