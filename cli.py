@@ -384,6 +384,7 @@ def run(
     if outcome.folders:
         comparison = compare_plans(list(outcome.folders.values()), list(outcome.folders))
         out_console.print(frame_table(comparison.kpis, "KPIs per tier", max_rows=100))
+        out_console.print(frame_table(comparison.moves, f"Operations moved against {comparison.names[0]}"))
         out_console.print(frame_table(comparison.changes, "Orders whose outcome changed"))
     _say(f"wrote {out}")
 
@@ -410,6 +411,7 @@ def compare(
             "objectives": comparison.objectives.to_dict("records"),
             "kpis": comparison.kpis.to_dict("records"),
             "changed_orders": comparison.changes.to_dict("records"),
+            "moved_operations": comparison.moves.to_dict("records"),
         }
         typer.echo(json.dumps(doc, indent=2, default=str))
     elif output_format == "csv":

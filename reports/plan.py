@@ -10,6 +10,8 @@ sortable.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -271,6 +273,16 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
     return charts
 
 
+def stability_line(stability: dict[str, Any]) -> str:
+    """Re-planning in words: what moved against the previous plan."""
+    st = stability
+    return (
+        f"Against the previous plan: {st['operations_moved']:,} of {st['operations_compared']:,} operations "
+        f"after the freeze moved ({st['operations_on_another_machine']:,} to another machine), "
+        f"{st['minutes_moved']:,} minutes in all; stability weight {st['weight']:g}"
+    )
+
+
 def kpi_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame([{"tier": tier, **values} for tier, values in summary["kpis"].items()])
 
@@ -289,6 +301,8 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
         + (f"; interrupted by {s['stop_reason']}" if s.get("interrupted") else "")
         + "."
     ]
+    if s.get("stability"):
+        notes.append(stability_line(s["stability"]) + ".")
     chart, drawn = gantt(plan, problem)
     orders = plan.orders
     late = orders[orders["tardiness_minutes"] > 0].sort_values(

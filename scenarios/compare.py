@@ -20,6 +20,7 @@ class Comparison:
     kpis: pd.DataFrame  # tier, kpi, one column per plan
     changes: pd.DataFrame  # order_id, the first plan's outcome, then each other plan's, and what changed
     objectives: pd.DataFrame  # plan, status, objective, value, bound, gap, runtime
+    moves: pd.DataFrame  # per plan after the first: operations compared, moved, minutes moved
 
 
 def load_plan_parts(folder: Path) -> tuple[dict, pd.DataFrame]:
@@ -68,7 +69,34 @@ def compare_plans(folders: list[Path], names: list[str] | None = None) -> Compar
             for n, (s, _) in zip(names, parts, strict=True)
         ]
     )
-    return Comparison(names, kpis, _changes(names, [o for _, o in parts]), objectives)
+    schedules = [read_plan_table(Path(f), "schedule") for f in folders]
+    return Comparison(
+        names, kpis, _changes(names, [o for _, o in parts]), objectives, _moves(names, schedules)
+    )
+
+
+def _moves(names: list[str], schedules: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per plan, how its operations moved against the first plan's (same order and step)."""
+    key = ["order_id", "step"]
+    first = schedules[0][[*key, "machine_id", "start"]]
+    rows = []
+    for name, schedule in zip(names[1:], schedules[1:], strict=True):
+        both = first.merge(schedule[[*key, "machine_id", "start"]], on=key, suffixes=("_a", "_b"))
+        other = both["machine_id_a"] != both["machine_id_b"]
+        shift = ((both["start_b"] - both["start_a"]).abs() / pd.Timedelta(minutes=1)).astype("int64")
+        moved = other | (shift > 0)
+        rows.append(
+            {
+                "plan": name,
+                "operations_in_both": len(both),
+                "operations_moved": int(moved.sum()),
+                "on_another_machine": int(other.sum()),
+                "minutes_moved": int(shift.sum()),
+                "only_in_first": len(first) - len(both),
+                "only_in_this": len(schedule) - len(both),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _outcome(row: pd.Series) -> str:
@@ -88,4 +116,4 @@ def _changes(names: list[str], orders: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def comparison_html(c: Comparison) -> str:
-    return comparison_report(c.names, c.kpis, c.changes, c.objectives)
+    return comparison_report(c.names, c.kpis, c.changes, c.objectives, c.moves)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +21,7 @@ class Frozen:
     until: pd.Timestamp
     operations: dict[tuple[str, int], tuple[str, pd.Timestamp]]
     source: Path
+    later: dict[tuple[str, int], tuple[str, pd.Timestamp]] = field(default_factory=dict)  # the rest
 
 
 def read_frozen(previous: Path, until: str) -> Frozen:
@@ -35,11 +36,13 @@ def read_frozen(previous: Path, until: str) -> Frozen:
         raise InputError(
             [Problem(str(previous), "", "", f"cannot read the previous plan's schedule: {exc}")]
         ) from None
-    kept = schedule[pd.to_datetime(schedule["start"]) < at]
-    operations = {
-        (str(r.order_id), int(r.step)): (str(r.machine_id), pd.Timestamp(r.start)) for r in kept.itertuples()
+    placed = {
+        (str(r.order_id), int(r.step)): (str(r.machine_id), pd.Timestamp(r.start))
+        for r in schedule.itertuples()
     }
-    return Frozen(pd.Timestamp(at), operations, Path(previous))
+    operations = {key: value for key, value in placed.items() if value[1] < at}
+    later = {key: value for key, value in placed.items() if value[1] >= at}
+    return Frozen(pd.Timestamp(at), operations, Path(previous), later)
 
 
 def frozen_problems(scenario: Scenario, frozen: Frozen) -> list[Problem]:

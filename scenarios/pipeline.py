@@ -45,8 +45,10 @@ def grade_scenario(scenario: Scenario) -> pd.DataFrame:
 
 
 def build_scenario_problem(
-    scenario: Scenario, tiers: pd.DataFrame, frozen: Frozen | None = None
+    scenario: Scenario, tiers: pd.DataFrame, frozen: Frozen | None = None, stability_weight: float = 0.0
 ) -> ProblemData:
+    """The problem to solve; with ``frozen``, operations after the freeze are kept near their
+    previous place by the stability term."""
     settings = scenario.settings
     tier_of = dict(zip(tiers["customer_id"], tiers["tier"], strict=True))
     if frozen is not None:
@@ -62,6 +64,8 @@ def build_scenario_problem(
         settings.plan.horizon_minutes,
         frozen.operations if frozen else None,
         frozen.until if frozen else None,
+        frozen.later if frozen else None,
+        stability_weight,
     )
     total, worst = problem.largest_cost()
     if total > INTEGER_COST_LIMIT:
@@ -122,7 +126,7 @@ def make_plan(
     A requested ``stop`` ends the search early with the best plan found so far.
     """
     tiers = grade_scenario(scenario)
-    problem = build_scenario_problem(scenario, tiers, frozen)
+    problem = build_scenario_problem(scenario, tiers, frozen, options.stability_weight)
     _frozen_orders_can_finish(problem)
     try:
         result = solve(problem, options, on_progress, stop)
@@ -158,8 +162,35 @@ def make_plan(
     return Plan(scenario, tiers, result, tables, report)
 
 
+def _frozen_operations_fit(problem: ProblemData) -> None:
+    """Frozen operations must still fit their machine's working time: a breakdown or a shift
+    change added since the previous plan may cut into one that already runs."""
+    cut = []
+    for k, (m, at) in sorted(problem.fixed.items()):
+        mode = problem.mode(k, m)
+        if not problem.machines[m].working.fits(at, mode.duration, mode.resumable):
+            op = problem.operations[k]
+            when = problem.start + pd.Timedelta(minutes=at)
+            cut.append(
+                f"order {problem.orders[op.order].id} step {op.step} on {problem.machines[m].id} "
+                f"from {when:%Y-%m-%d %H:%M}"
+            )
+    if cut:
+        raise NoFeasiblePlanError(
+            [
+                f"{len(cut)} frozen operation(s) run into time their machine no longer works (downtime or "
+                "shifts changed since the previous plan): "
+                + "; ".join(cut[:5])
+                + ("..." if len(cut) > 5 else ""),
+                "expected a --freeze-until before those operations start, "
+                "or the downtime to begin after they end",
+            ]
+        )
+
+
 def _frozen_orders_can_finish(problem: ProblemData) -> None:
     """Orders started before the freeze must finish inside the horizon: say so when they cannot."""
+    _frozen_operations_fit(problem)
     est = problem.earliest_starts
     late = []
     for i in sorted(problem.frozen_orders):

@@ -13,6 +13,7 @@ import pandas as pd
 from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
 from scenarios.errors import Problem
 from scenarios.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
+from scheduler.problem import DEFAULT_STABILITY_WEIGHT
 from scheduler.schedule import OBJECTIVES
 from scheduler.solve import SolveOptions
 
@@ -73,7 +74,7 @@ ALLOWED_KEYS: dict[str, set[str]] = {
         "pareto_shares",
         "thresholds",
     },
-    "solve": {"objective", "time_limit_s", "workers", "seed"},
+    "solve": {"objective", "time_limit_s", "workers", "seed", "stability_weight"},
 }
 
 
@@ -213,6 +214,14 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
         time_limit_s=r.number("solve", solve_values, "time_limit_s", 60.0),
         workers=int(r.number("solve", solve_values, "workers", 0, strict=False, integer=True)),
         seed=int(r.number("solve", solve_values, "seed", 0, strict=False, integer=True)),
+        stability_weight=r.number(
+            "solve",
+            solve_values,
+            "stability_weight",
+            DEFAULT_STABILITY_WEIGHT,
+            strict=False,
+            maximum=MAX_WEIGHT,
+        ),
     )
     if start is None or any(p.severity == "error" for p in r.problems):
         return None, r.problems

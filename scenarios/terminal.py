@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from reports.plan import stability_line
+
 KPI_LABELS = {
     "orders": "orders",
     "on_time": "on time",
@@ -41,6 +43,8 @@ def objective_line(summary: dict[str, Any]) -> str:
         )
     if summary["gap"] is not None and summary["status"] != "optimal":
         text += f", gap {summary['gap']:.1%}"
+    if summary.get("stability"):
+        text += "; " + stability_line(summary["stability"])
     return text
 
 

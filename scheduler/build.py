@@ -42,6 +42,8 @@ def build_problem(
     horizon: int,
     frozen: dict[tuple[str, int], tuple[str, pd.Timestamp]] | None = None,
     freeze_at: pd.Timestamp | None = None,
+    previous: dict[tuple[str, int], tuple[str, pd.Timestamp]] | None = None,
+    stability_weight: float = 0.0,
 ) -> ProblemData:
     """Build the problem from the scenario's typed tables and the customers' tiers.
 
@@ -49,7 +51,9 @@ def build_problem(
     never more generous than the data: releases, receipts and downtime ends round up,
     due dates and downtime starts round down. ``frozen`` maps (order_id, step) to the
     machine and start an operation keeps; every other operation starts at or after
-    ``freeze_at``.
+    ``freeze_at``. ``previous`` (same keys) is where the other operations were in the
+    previous plan: moving them costs ``stability_weight`` per minute (and MOVE_MINUTES).
+    Operations, orders and machines no longer in the scenario are left out of it.
     """
     orders_t = tables["orders"].reset_index(drop=True)
     routings = tables["routings"]
@@ -100,6 +104,14 @@ def build_problem(
         for (oid, step), (mid, at) in (frozen or {}).items()
     }
     freeze = 0 if freeze_at is None else max(0, math.ceil((freeze_at - start) / pd.Timedelta(minutes=1)))
+    before = {
+        op_of_step[(order_index[oid], step)]: (
+            machine_index[mid],
+            round((at - start) / pd.Timedelta(minutes=1)),
+        )
+        for (oid, step), (mid, at) in (previous or {}).items()
+        if oid in order_index and (order_index[oid], step) in op_of_step and mid in machine_index
+    }
     return ProblemData(
         start,
         horizon,
@@ -113,6 +125,8 @@ def build_problem(
         fixed,
         freeze,
         families,
+        previous={k: placed for k, placed in before.items() if placed[1] >= freeze},
+        stability_weight=stability_weight,
     )
 
 

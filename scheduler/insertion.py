@@ -104,15 +104,60 @@ def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> S
     return Schedule(p, tuple(machine), tuple(start))
 
 
+def keep_previous(problem: ProblemData, stop: StopRequest | None = None) -> Schedule:
+    """Re-planning seed: each order of the previous plan as it was, where it still fits.
+
+    Orders go in the order of their previous starts; each operation takes its previous
+    machine at its previous start, or as soon after it as that machine and the stock allow
+    (a right shift), or failing that the machine that finishes it first. Frozen operations
+    keep their place. Orders that no longer fit, and new ones, are then fitted in by
+    :func:`insert_unscheduled`.
+    """
+    p = problem
+    n = len(p.operations)
+    machine, start = [-1] * n, [-1] * n
+    empty = Schedule(p, tuple(machine), tuple(start))
+    gaps, stock = _states(p, empty), _Stock(p, empty)
+    where = {**p.previous, **p.fixed}
+    completion: dict[int, int] = {}
+    first = {
+        i: min(where[k][1] for k in o.operations if k in where)
+        for i, o in enumerate(p.orders)
+        if any(k in where for k in o.operations)
+    }
+    for i in sorted(first, key=lambda i: (first[i], i)):
+        if stop is not None and stop.requested:
+            break
+        order = p.orders[i]
+        if any(q not in completion for q in order.predecessors):
+            continue
+        ready = max([order.release, *(completion[q] for q in order.predecessors)])
+        placed = _place_order(p, i, ready, gaps, stock, where)
+        if placed is None:
+            continue
+        for k, (m, s, _) in placed.items():
+            machine[k], start[k] = m, s
+        completion[i] = max(e for _, _, e in placed.values())
+    return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)), stop)
+
+
 def _place_order(
-    p: ProblemData, i: int, ready: int, gaps: list[MachineState], stock: _Stock
+    p: ProblemData,
+    i: int,
+    ready: int,
+    gaps: list[MachineState],
+    stock: _Stock,
+    prefer: dict[int, tuple[int, int]] | None = None,
 ) -> dict[int, tuple[int, int, int]] | None:
-    """Place every operation of order i (tentatively) as (machine, start, end); None if it does not fit."""
+    """Place every operation of order i (tentatively) as (machine, start, end); None if it does
+    not fit. Operations in ``prefer`` try their (machine, start) first, frozen ones only that."""
     placed: dict[int, tuple[int, int, int]] = {}
     taken: list[tuple[int, int, int]] = []
     t = ready
     for k in p.orders[i].operations:
-        choice = _place_operation(p, k, t, gaps, stock)
+        choice = _preferred(p, k, t, gaps, stock, prefer) if prefer and k in prefer else None
+        if choice is None and (prefer is None or k not in p.fixed):
+            choice = _place_operation(p, k, max(t, p.freeze), gaps, stock)
         if choice is None:
             for op, (m, s, e) in placed.items():
                 gaps[m].remove(s, e, p.mode(op, m).family)
@@ -129,13 +174,40 @@ def _place_order(
     return placed
 
 
-def _place_operation(
-    p: ProblemData, k: int, ready: int, gaps: list[MachineState], stock: _Stock
+def _preferred(
+    p: ProblemData,
+    k: int,
+    ready: int,
+    gaps: list[MachineState],
+    stock: _Stock,
+    prefer: dict[int, tuple[int, int]],
 ) -> tuple[int, int, int] | None:
-    """The machine, start and end that finish operation k first, from ``ready`` on."""
+    """Operation k on its preferred machine, at its preferred start or the first fit after it;
+    a frozen operation exactly there or nowhere."""
+    m, s = prefer[k]
+    if m not in {mode.machine for mode in p.operations[k].modes}:
+        return None
+    choice = _place_operation(p, k, max(ready, s), gaps, stock, only=m)
+    if k in p.fixed and (choice is None or choice[1] != s):
+        return None
+    return choice
+
+
+def _place_operation(
+    p: ProblemData,
+    k: int,
+    ready: int,
+    gaps: list[MachineState],
+    stock: _Stock,
+    only: int | None = None,
+) -> tuple[int, int, int] | None:
+    """The machine (``only`` that one if given), start and end that finish operation k first,
+    from ``ready`` on."""
     best: tuple[int, int, int] | None = None  # end, machine, start
     demands = p.demands_of_operation.get(k, ())
     for mode in p.operations[k].modes:
+        if only is not None and mode.machine != only:
+            continue
         t = ready
         slot = None
         for _ in range(1000):  # alternate between the machine and the stock until both agree

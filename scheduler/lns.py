@@ -122,8 +122,10 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         for k in p.orders[i].operations
         if s.machine[k] >= 0
     }
+    previous = {op_index[k]: placed for k, placed in p.previous.items() if k in op_index}
     sub = replace(
         p,
+        previous=previous,
         orders=tuple(orders),
         operations=tuple(operations),
         machines=machines,

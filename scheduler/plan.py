@@ -172,4 +172,21 @@ def _summary(problem: ProblemData, result: Result, orders: pd.DataFrame) -> dict
         },
         "tiers": {"names": list(problem.tier_names), "weights": problem.tier_weights},
         "kpis": kpis_per_tier(orders, problem.tier_names),
+        "stability": _stability(problem, s),
+    }
+
+
+def _stability(problem: ProblemData, s: Schedule) -> dict[str, Any] | None:
+    """Re-planning: how many operations of the previous plan moved, and by how much."""
+    if not problem.previous:
+        return None
+    moved, minutes = s.moves
+    machines = sum(1 for k, (m, _) in problem.previous.items() if s.machine[k] >= 0 and s.machine[k] != m)
+    return {
+        "weight": problem.stability_weight,
+        "operations_compared": len(problem.previous),
+        "operations_moved": moved,
+        "operations_on_another_machine": machines,
+        "minutes_moved": minutes,
+        "cost": s.stability_cost(),
     }

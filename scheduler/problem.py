@@ -159,6 +159,8 @@ class ProblemData:
     windows: dict[int, tuple[int, int]] = field(
         default_factory=dict
     )  # operation -> start range, if kept near
+    previous: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start) before
+    stability_weight: float = 0.0  # cost per minute an operation of ``previous`` moves (see MOVE_MINUTES)
 
     def mode(self, op: int, machine: int) -> Mode:
         return next(m for m in self.operations[op].modes if m.machine == machine)
@@ -263,8 +265,9 @@ class ProblemData:
     @cached_property
     def weight_scale(self) -> int:
         """Smallest of 1, 10, ..., 1000 that makes every order weight whole (then rounded)."""
+        weights = [o.weight for o in self.orders] + ([self.stability_weight] if self.previous else [])
         for scale in (1, 10, 100, 1000):
-            if all(abs(o.weight * scale - round(o.weight * scale)) < 1e-9 for o in self.orders):
+            if all(abs(w * scale - round(w * scale)) < 1e-9 for w in weights):
                 return scale
         return 1000
 
@@ -273,7 +276,8 @@ class ProblemData:
         weights scaled by ``weight_scale``), and the order contributing most to it."""
         costs = [round(self.unscheduled_penalty(i) * self.weight_scale) for i in range(len(self.orders))]
         worst = max(range(len(costs)), key=costs.__getitem__, default=-1)
-        return sum(costs), worst
+        moves = round(self.stability_weight * self.weight_scale) * (self.horizon + MOVE_MINUTES)
+        return sum(costs) + moves * len(self.previous), worst
 
     def weight(self, order: int) -> float:
         return self.orders[order].weight
@@ -289,6 +293,12 @@ class ProblemData:
         """
         return self.weight(order) * (self.max_tardiness(order) + self.horizon)
 
+
+# Re-planning with a previous plan: each operation that moves (another machine or another
+# start) costs ``stability_weight`` x (minutes moved + MOVE_MINUTES). With the default weight
+# a minute moved costs half a minute of lateness of a weight-1 order.
+MOVE_MINUTES = 60
+DEFAULT_STABILITY_WEIGHT = 0.5
 
 # The objective's largest value, in the solver's integer units: CP-SAT sums the penalty
 # and tardiness terms in 64-bit integers, and each of the two may reach this much.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from scheduler.problem import ProblemData
+from scheduler.problem import MOVE_MINUTES, ProblemData
 
 OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
 
@@ -81,23 +81,42 @@ class Schedule:
                 total += self.problem.unscheduled_penalty(i)
         return total
 
+    @cached_property
+    def moves(self) -> tuple[int, int]:
+        """Against the previous plan: operations moved (another machine or start, or left
+        out) and the minutes they moved (start to start, of those still planned)."""
+        moved = minutes = 0
+        for k, (machine, start) in self.problem.previous.items():
+            if (self.machine[k], self.start[k]) != (machine, start):
+                moved += 1
+                if self.machine[k] >= 0:
+                    minutes += abs(self.start[k] - start)
+        return moved, minutes
+
+    def stability_cost(self) -> float:
+        """What moving operations away from the previous plan costs (0 without one)."""
+        moved, minutes = self.moves
+        return self.problem.stability_weight * (minutes + MOVE_MINUTES * moved)
+
     def unscheduled_weight(self) -> float:
         return sum(o.weight for i, o in enumerate(self.problem.orders) if not self.is_scheduled(i))
 
     def objective_vector(self, objective: str) -> tuple[float, ...]:
         """The objective as a tuple compared lexicographically (smaller is better)."""
         if objective == "weighted_tardiness":
-            return (self.tier_cost(),)
+            return (self.tier_cost() + self.stability_cost(),)
         if objective == "lexicographic":
-            return tuple(self.tier_cost(r) for r in range(len(self.problem.tier_names)))
+            return (*(self.tier_cost(r) for r in range(len(self.problem.tier_names))), self.stability_cost())
         if objective == "makespan":
-            return (self.unscheduled_weight(), float(self.makespan))
+            return (self.unscheduled_weight(), float(self.makespan), self.stability_cost())
         raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
 
     def objective_value(self, objective: str) -> float:
-        """One number for reports: the cost, the sum of tier costs, or the makespan."""
-        vector = self.objective_vector(objective)
-        return vector[-1] if objective == "makespan" else sum(vector)
+        """One number for reports: the cost, the sum of tier costs, or the makespan (the
+        stability term of re-planning is reported apart, see :attr:`moves`)."""
+        if objective == "makespan":
+            return float(self.makespan)
+        return self.tier_cost()
 
     def sum_completion(self) -> int:
         return sum(c for i in range(len(self.problem.orders)) if (c := self.completion(i)) is not None)

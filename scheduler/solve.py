@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from scheduler.compact import left_shift
 from scheduler.dispatch import RULES, dispatch
-from scheduler.insertion import insert_unscheduled
-from scheduler.problem import ProblemData
+from scheduler.insertion import insert_unscheduled, keep_previous
+from scheduler.problem import DEFAULT_STABILITY_WEIGHT, ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
 from scheduler.stop import Stopped, StopRequest
@@ -36,28 +36,32 @@ class SolveOptions:
     solver: str = "cpsat"
     log: bool = False
     parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (name, value)
+    stability_weight: float = DEFAULT_STABILITY_WEIGHT  # re-planning: cost of moving operations
 
     def check(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
             raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
-        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0:
-            raise ValueError("time limit must be > 0, workers and seed >= 0")
+        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or self.stability_weight < 0:
+            raise ValueError("time limit must be > 0, workers, seed and stability weight >= 0")
 
 
 def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
+    """The rounds of an objective; when re-planning, stability is part of the weighted cost
+    and the last round of the others."""
     if objective == "weighted_tardiness":
         return ["cost"]
+    stable = ["stability"] if problem.previous and problem.stability_weight > 0 else []
     if objective == "lexicographic":
-        return [f"tier:{r}" for r in range(len(problem.tier_names))]
-    return ["unscheduled", "makespan"]
+        return [f"tier:{r}" for r in range(len(problem.tier_names))] + stable
+    return ["unscheduled", "makespan", *stable]
 
 
 def round_label(problem: ProblemData, name: str) -> str:
     if name.startswith("tier:"):
         return f"tier {problem.tier_names[int(name[5:])]}"
-    return {"cost": "weighted tardiness"}.get(name, name)
+    return {"cost": "weighted tardiness", "stability": "stability"}.get(name, name)
 
 
 def solve(
@@ -84,6 +88,11 @@ def solve(
             break
     if not plans:
         raise Stopped(f"{stop.reason} before any dispatch rule had a plan")
+    if problem.previous and options.solver == "cpsat" and not stop.requested:
+        kept = keep_previous(problem, stop)
+        if all((kept.machine[k], kept.start[k]) == placed for k, placed in problem.fixed.items()):
+            plans["previous"] = kept
+            rules = (*rules, "previous")
     done = [r for r in rules if r in plans]
     best_rule = min(done, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
     best, source = plans[best_rule], f"dispatch:{best_rule}"
@@ -94,7 +103,12 @@ def solve(
         best, source, status, bound, rounds = _cpsat(problem, options, best, source, began, on_progress, stop)
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
-    final = left_shift(best)
+    shifted = left_shift(best)  # earlier starts never cost tardiness, but they may move operations
+    final = (
+        shifted
+        if shifted.objective_vector(options.objective) <= best.objective_vector(options.objective)
+        else best
+    )
     return Result(
         schedule=final,
         status=status,
@@ -200,7 +214,9 @@ def _cpsat(
         rounds.append(
             RoundSummary("compact", outcome.status, outcome.objective, outcome.bound, outcome.seconds)
         )
-    bound = _overall_bound(options.objective, bounds)
+    # with the stability term the rounds bound tardiness plus moves, not tardiness alone
+    stable = problem.previous and problem.stability_weight > 0
+    bound = None if stable else _overall_bound(options.objective, bounds)
     return best, source, "optimal" if proved else "feasible", bound, rounds
 
 
@@ -219,24 +235,31 @@ def _neighbourhoods(
     """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
     from scheduler.lns import improve
 
-    start_value = best.tier_cost()
+    start_value = best.objective_vector("weighted_tardiness")[0]
     bound = bounds[-1] if bounds else None
 
     def report(schedule: Schedule, _: float) -> None:
         if on_progress:
             on_progress(
                 ProgressEvent(
-                    "neighbourhoods", 1, 2, schedule.tier_cost(), bound, time.perf_counter() - began, total
+                    "neighbourhoods",
+                    1,
+                    2,
+                    schedule.objective_vector("weighted_tardiness")[0],
+                    bound,
+                    time.perf_counter() - began,
+                    total,
                 )
             )
 
     lns_began = time.perf_counter()
     improved, steps, better = improve(best, settings, seconds, report, stop)
     used = seconds if settings.deterministic else time.perf_counter() - lns_began
-    if improved.tier_cost() < start_value:
+    if improved.objective_vector("weighted_tardiness")[0] < start_value:
         best, source = improved, "cpsat+lns"
     status = f"FEASIBLE ({better} of {steps} neighbourhoods improved)"
-    return best, source, RoundSummary("neighbourhoods", status, best.tier_cost(), bound, used)
+    value = best.objective_vector("weighted_tardiness")[0]
+    return best, source, RoundSummary("neighbourhoods", status, value, bound, used)
 
 
 def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, incumbent: int) -> None:

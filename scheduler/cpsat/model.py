@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from scheduler.cpsat import constraints, objective
 from scheduler.cpsat.hints import hint_schedule
 from scheduler.cpsat.variables import Variables, create_variables
-from scheduler.problem import ProblemData
+from scheduler.problem import MOVE_MINUTES, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
@@ -105,12 +105,20 @@ class CpSatModel:
                 add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
+        self.moves = (
+            objective.moves(self.model, problem, self.vars)
+            if problem.previous and problem.stability_weight > 0
+            else []
+        )
 
     def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:
         """The expression to minimise in a round and the factor it is scaled by."""
         p, v = self.problem, self.vars
         if name == "cost":
-            return objective.tier_cost(p, v, self.scale), self.scale
+            cost = objective.tier_cost(p, v, self.scale)
+            return cost + objective.stability(p, self.moves, self.scale), self.scale
+        if name == "stability":
+            return objective.stability(p, self.moves, self.scale), self.scale
         if name.startswith("tier:"):
             return objective.tier_cost(p, v, self.scale, int(name[5:])), self.scale
         if name == "unscheduled":
@@ -136,7 +144,12 @@ class CpSatModel:
                     total += round(o.weight * s) * schedule.tardiness(i)
                 else:
                     total += round(p.unscheduled_penalty(i) * s)
-            return total
+            return total + (self.value_of("stability", schedule) if name == "cost" else 0)
+        if name == "stability":
+            if not self.moves:
+                return 0
+            moved, minutes = schedule.moves
+            return round(p.stability_weight * s) * (minutes + MOVE_MINUTES * moved)
         if name == "unscheduled":
             return sum(round(o.weight * s) for i, o in enumerate(p.orders) if not schedule.is_scheduled(i))
         if name == "makespan":
@@ -158,6 +171,13 @@ class CpSatModel:
         hint_schedule(self.model, self.problem, self.vars, schedule)
         if self._makespan is not None:
             self.model.add_hint(self._makespan, schedule.makespan)
+        for move in self.moves:
+            k = move.operation
+            machine, start = self.problem.previous[k]
+            self.model.add_hint(move.moved, (schedule.machine[k], schedule.start[k]) != (machine, start))
+            self.model.add_hint(
+                move.minutes, abs(schedule.start[k] - start) if schedule.machine[k] >= 0 else 0
+            )
 
     def solve_round(
         self,

@@ -1,0 +1,101 @@
+"""Stable re-planning: after a breakdown, operations stay near their previous place unless moving pays."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from scheduler.problem import MOVE_MINUTES
+
+runner = CliRunner()
+FREEZE = pd.Timestamp("2026-12-01T14:00")
+
+
+def _run(*args: str) -> None:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+
+
+def _with_settings(folder: Path, **solve: object) -> None:
+    text = (folder / "scenario.toml").read_text()
+    for key, value in solve.items():
+        text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+        if f"{key} = " not in text:
+            text = text.replace("[solve]\n", f"[solve]\n{key} = {value}\n")
+    (folder / "scenario.toml").write_text(text)
+
+
+def _break_busiest_machine(plant: Path, plan: Path, hours: float) -> str:
+    """Ten hours of downtime on the busiest machine, from the freeze (or when what runs there ends)."""
+    schedule = pd.read_parquet(plan / "schedule.parquet")
+    machine = str(schedule["machine_id"].value_counts().index[0])
+    running = schedule[(schedule["machine_id"] == machine) & (schedule["start"] < FREEZE)]
+    start = max([FREEZE, *running["end"]])
+    downtime = pd.read_parquet(plant / "downtime.parquet")
+    row = pd.DataFrame([{"machine_id": machine, "start": start, "end": start + pd.Timedelta(hours=hours)}])
+    pd.concat([downtime, row.astype(downtime.dtypes.to_dict())]).to_parquet(plant / "downtime.parquet")
+    return machine
+
+
+def _moves(previous: Path, plan: Path) -> tuple[int, int]:
+    """Counted here from the two schedules: operations after the freeze that moved, and minutes."""
+    before = pd.read_parquet(previous / "schedule.parquet")
+    before = before[before["start"] >= FREEZE]
+    after = pd.read_parquet(plan / "schedule.parquet")
+    both = before.merge(after, on=["order_id", "step"], how="left", suffixes=("_a", "_b"))
+    moved = (both["machine_id_a"] != both["machine_id_b"]) | (both["start_a"] != both["start_b"])
+    minutes = ((both["start_b"] - both["start_a"]).abs() / pd.Timedelta(minutes=1)).fillna(0)
+    return int(moved.sum()), int(minutes.sum())
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_a_breakdown_moves_far_fewer_operations_with_the_stability_term(tmp_path: Path, seed: int) -> None:
+    plant = tmp_path / "plant"
+    _run(
+        "generate",
+        "--out",
+        str(plant),
+        "--orders",
+        "20",
+        "--seed",
+        str(seed),
+        "--load",
+        "0.7",
+        "--material-cover",
+        "1.0",
+    )
+    _with_settings(plant, workers=2, time_limit_s=8)
+    _run("schedule", str(plant), "--out", str(tmp_path / "before"), "--quiet")
+    _break_busiest_machine(plant, tmp_path / "before", hours=10)
+    outcome = {}
+    for weight in (0, 0.5):
+        _with_settings(plant, stability_weight=weight)
+        out = tmp_path / f"after-{weight}"
+        _run(
+            "schedule",
+            str(plant),
+            "--out",
+            str(out),
+            "--previous",
+            str(tmp_path / "before"),
+            "--freeze-until",
+            FREEZE.isoformat(),
+            "--quiet",
+        )
+        _run("check", str(plant), str(out))
+        summary = json.loads((out / "summary.json").read_text())
+        moved, minutes = _moves(tmp_path / "before", out)
+        assert summary["stability"]["operations_moved"] == moved
+        assert summary["stability"]["minutes_moved"] == minutes
+        outcome[weight] = (moved, minutes, summary["objective_value"])
+    (free_moved, free_minutes, free_cost), (kept_moved, kept_minutes, kept_cost) = outcome[0], outcome[0.5]
+    assert kept_moved * 3 <= free_moved, outcome
+    # the price of stability: never more tardiness than the moves it saves are worth
+    saved = 0.5 * (free_minutes - kept_minutes + MOVE_MINUTES * (free_moved - kept_moved))
+    assert kept_cost - free_cost <= max(0.0, saved), outcome
