@@ -437,7 +437,15 @@ def _report_batch_item(item: Any) -> None:
 def batch(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario folders.")],
     out: Annotated[Path, typer.Option(help="Folder for one plan folder per scenario and the summary.")],
-    executor: Annotated[str, typer.Option(help="local (one after the other) or dask (processes).")] = "local",
+    executor: Annotated[
+        str, typer.Option(help="local (one after the other) or dask (a Dask distributed cluster).")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --executor dask: the scheduler, e.g. tcp://host:8786 (default: a local cluster)."
+        ),
+    ] = None,
     time_limit: Annotated[float | None, typer.Option(min=0.01, help="Seconds per scenario.")] = None,
     workers: Annotated[int | None, typer.Option(min=0, help="Search workers per scenario.")] = None,
     force: Annotated[
@@ -456,12 +464,16 @@ def batch(
 
     if executor not in EXECUTORS:
         raise typer.BadParameter("expected local or dask", param_hint="--executor")
+    if address is not None and executor != "dask":
+        raise typer.BadParameter("--address goes with --executor dask", param_hint="--address")
     stop = StopRequest()
     with _exit_codes(), stop_on_signals(stop):
         overrides = {
             k: v for k, v in {"time_limit_s": time_limit, "workers": workers}.items() if v is not None
         }
-        items = run_batch(scenarios, out, executor, force, overrides, on_item=_report_batch_item, stop=stop)
+        items = run_batch(
+            scenarios, out, executor, force, overrides, on_item=_report_batch_item, stop=stop, address=address
+        )
     summary = pd.DataFrame([i.__dict__ for i in items])
     columns = [
         "folder",

@@ -250,6 +250,8 @@ def run_batch(
         for (s, _), n in zip(jobs, names, strict=True):
             if n not in items:
                 record(not_run(s, n, f"not started: the batch was stopped ({stop.reason or 'stopped'})"))
+        if not stop.requested:  # every task has ended: staging left by workers killed mid-write
+            remove_stale_staging(folder, everyone=True)
         return [items[n] for n in names]
 
 
