@@ -120,7 +120,8 @@ def scenario_log(path: Path) -> Iterator[None]:
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     log.addHandler(handler)
-    level, log.level = log.level, logging.INFO
+    level = log.level
+    log.setLevel(logging.INFO)  # setLevel, not assignment: it clears the logger's level cache
     try:
         yield
     finally:
