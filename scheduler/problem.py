@@ -220,6 +220,15 @@ class ProblemData:
     @cached_property
     def earliest_starts(self) -> tuple[int, ...]:
         """Per operation, the earliest start ignoring capacity and material."""
+        return self._earliest[0]
+
+    @cached_property
+    def earliest_completions(self) -> tuple[int, ...]:
+        """Per order, the earliest it can end ignoring capacity and material (a lower bound)."""
+        return self._earliest[1]
+
+    @cached_property
+    def _earliest(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         est = [0] * len(self.operations)
         completion = [0] * len(self.orders)
         for i in self.topological_orders:
@@ -232,7 +241,7 @@ class ProblemData:
                     continue
                 est[k], t = self._earliest_on_any_machine(k, max(t, self.freeze))
             completion[i] = t
-        return tuple(est)
+        return tuple(est), tuple(completion)
 
     def _earliest_on_any_machine(self, op: int, t: int) -> tuple[int, int]:
         """The earliest start >= t and earliest end of ``op`` over its machines' working time."""

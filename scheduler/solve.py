@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from scheduler.bounds import cost_lower_bound
 from scheduler.compact import left_shift
 from scheduler.dispatch import RULES, dispatch
 from scheduler.insertion import insert_unscheduled, keep_previous
@@ -217,6 +218,8 @@ def _cpsat(
     # with the stability term the rounds bound tardiness plus moves, not tardiness alone
     stable = problem.previous and problem.stability_weight > 0
     bound = None if stable else _overall_bound(options.objective, bounds)
+    if bound is not None and options.objective == "weighted_tardiness":
+        bound = max(bound, cost_lower_bound(problem))  # CP-SAT's bound is often 0 on large plants
     return best, source, "optimal" if proved else "feasible", bound, rounds
 
 

@@ -1,0 +1,66 @@
+"""The lower bound that needs no search: hand-checked values, and never above a proven optimum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scheduler.bounds import cost_lower_bound
+from tests.helpers import customers, make_plan_for, one_machine_shop, order_row, settings_text
+from tests.scheduler.test_property import small_plant
+
+HORIZON = 1440  # one day
+
+
+def _problem_and_plan(tmp_path: Path, tables: dict) -> tuple:
+    plan = make_plan_for(tmp_path, tables, settings_text(horizon_days=1, time_limit_s=10))
+    return plan.result.schedule.problem, plan
+
+
+def test_an_order_due_before_it_can_end_costs_at_least_its_lateness(tmp_path: Path) -> None:
+    # 100 units at 1 min/unit released at 0, due at 50: at least 50 min late, tier C weight 1
+    problem, plan = _problem_and_plan(tmp_path, one_machine_shop([order_row("O1", 100, due=50)]))
+    assert cost_lower_bound(problem) == 50
+    assert plan.tables.summary["best_bound"] == 50
+    assert plan.tables.summary["objective_value"] == 50
+
+
+def test_two_orders_competing_for_one_machine_have_no_lower_bound_from_orders_alone(tmp_path: Path) -> None:
+    tables = one_machine_shop([order_row("O1", 60, due=60), order_row("O2", 60, due=60)])
+    problem, plan = _problem_and_plan(tmp_path, tables)
+    assert cost_lower_bound(problem) == 0  # each alone is on time
+    assert plan.tables.summary["objective_value"] == 60  # one of them waits an hour
+
+
+def test_scarce_material_forces_the_cheapest_order_out(tmp_path: Path) -> None:
+    # two orders need 10 kg each, 10 kg in stock: one is left out. Tier A weighs 4, C 1;
+    # the penalty is weight x (max(0, horizon - due) + horizon) with due at minute 600.
+    tables = one_machine_shop(
+        [order_row("O1", 10, due=600, customer="a"), order_row("O2", 10, due=600, customer="c")],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 1, "step": 10}],
+    )
+    problem, plan = _problem_and_plan(tmp_path, tables)
+    c_penalty = 1 * ((HORIZON - 600) + HORIZON)
+    assert cost_lower_bound(problem) == c_penalty
+    assert plan.tables.summary["objective_value"] == c_penalty
+    assert plan.tables.summary["status"] == "optimal"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_a_proven_optimum_on_small_plants(seed: int) -> None:
+    from scenarios.errors import NoFeasiblePlanError
+    from scenarios.pipeline import make_plan, solve_options
+
+    scenario = small_plant(orders=6, seed=seed, machines=3, objective="weighted_tardiness", time_limit=20)
+    try:
+        plan = make_plan(scenario, solve_options(scenario))
+    except NoFeasiblePlanError:
+        pytest.skip("no plan at all")
+    problem = plan.result.schedule.problem
+    floor = cost_lower_bound(problem)
+    assert floor <= plan.result.objective + 1e-6
+    if plan.result.status == "optimal":
+        assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
