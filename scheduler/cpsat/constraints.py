@@ -82,13 +82,16 @@ def add_changeovers(model: cp_model.CpModel, problem: ProblemData, v: Variables)
             if problem.machines[mode.machine].has_changeovers:
                 by_machine.setdefault(mode.machine, []).append((k, j))
     for m, refs in by_machine.items():
-        if sum(v.operations[k].modes[j].family != NO_FAMILY for k, j in refs) < 2:
-            continue  # no two operations of a family meet here: no gap to keep
         machine = problem.machines[m]
+        families = sum(v.operations[k].modes[j].family != NO_FAMILY for k, j in refs)
+        held = any(h.family != NO_FAMILY for h in machine.held)
+        if families == 0 or (families == 1 and not held):
+            continue  # no two operations of a family meet here: no gap to keep
         pausing = any(v.operations[k].modes[j].pause is not None for k, j in refs)
         if machine.held and not pausing:
-            _clear_of_held(model, problem, v, m, refs)
-            v.circuits[m] = _machine_circuit(model, problem, v, m, refs, with_held=False)
+            _clear_of_held(model, problem, v, m, refs)  # a single free operation needs it too
+            if families > 1:
+                v.circuits[m] = _machine_circuit(model, problem, v, m, refs, with_held=False)
         else:
             v.circuits[m] = _machine_circuit(model, problem, v, m, refs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import tomli_w
 
@@ -10,10 +11,11 @@ from scenarios.generate import PlantSpec, generate
 from scenarios.model import scenario_from_tables
 from scenarios.pipeline import build_scenario_problem, check_context, grade_scenario, make_plan, solve_options
 from scheduler.check import check_plan
-from scheduler.cpsat.model import SolverSettings
+from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.lns import _choose, improve, merge, neighbourhood, restrict
+from scheduler.schedule import Schedule
 
 
 def plant(orders: int, time_limit: float = 4.0):  # type: ignore[no-untyped-def]
@@ -66,3 +68,28 @@ def test_one_worker_search_is_repeatable() -> None:
     first = improve(start, SolverSettings(1.0, 1, 7), 1.0)
     second = improve(start, SolverSettings(1.0, 1, 7), 1.0)
     assert first == second
+
+
+def test_a_lone_freed_operation_keeps_its_changeover_after_a_held_one(tmp_path: Path) -> None:
+    # A1 (dark) runs 0-30 and stays; C1 (light) is freed alone and pulled as early as it
+    # may go: an hour after A1 ends for the switch to light, at 90, not at 30.
+    from scenarios.model import load_scenario
+    from tests.helpers import write_scenario
+    from tests.scheduler.test_plant import changeover_shop
+
+    tables = changeover_shop()
+    tables["orders"] = tables["orders"][:2]
+    scenario = load_scenario(write_scenario(tmp_path / "s", tables))
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    c1 = next(i for i, o in enumerate(p.orders) if o.id == "C1")
+    first = {o.id: o.first_op for o in p.orders}
+    start = [0, 0]
+    start[first["A1"]], start[first["C1"]] = 0, 300
+    s = Schedule(p, (0, 0), tuple(start))
+    n = neighbourhood(p, s, {c1})
+    model = CpSatModel(n.problem)
+    model.hint(restrict(s, n))
+    model.require_scheduled([0])
+    outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
+    assert outcome.schedule is not None
+    assert merge(s, n, outcome.schedule).start[first["C1"]] == 90
