@@ -157,7 +157,9 @@ def merge(s: Schedule, n: Neighbourhood, part: Schedule) -> Schedule:
     return Schedule(s.problem, tuple(machine), tuple(start))
 
 
-def _choose(p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random) -> set[int]:
+def _choose(
+    p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random, by_tier: bool = False
+) -> set[int]:
     movable = [i for i in range(len(p.orders)) if i not in p.frozen_orders]
     if kind == "material" and p.demands:
         material = rng.choice(sorted({d.material for d in p.demands}))
@@ -172,12 +174,23 @@ def _choose(p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Rando
             window = {i for _, i in planned[first : first + size]}
             left_out = [i for i in movable if not s.is_scheduled(i)]
             return window | set(rng.sample(left_out, min(len(left_out), max(1, size // 5))))
-    return _related(p, s, movable, size, rng)
+    return _related(p, s, movable, size, rng, by_tier)
 
 
-def _related(p: ProblemData, s: Schedule, movable: list[int], size: int, rng: random.Random) -> set[int]:
-    """One of the costliest orders and the orders closest to it on its machines and materials."""
-    costly = sorted(movable, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
+def _related(
+    p: ProblemData, s: Schedule, movable: list[int], size: int, rng: random.Random, by_tier: bool = False
+) -> set[int]:
+    """One of the costliest orders (of the best tier that has costs, ``by_tier``) and the
+    orders closest to it on its machines and materials."""
+    if by_tier:
+        ranks = [p.orders[i].tier_rank for i in movable if _cost(s, i) > 0]
+        if ranks:
+            movable_first = [i for i in movable if p.orders[i].tier_rank == min(ranks)]
+            costly = sorted(movable_first, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
+        else:
+            costly = []
+    else:
+        costly = sorted(movable, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
     if not costly:
         return set()
     seed = rng.choice(costly)
@@ -209,12 +222,17 @@ def improve(
     seconds: float,
     on_better: Callable[[Schedule, float], None] | None = None,
     stop: StopRequest | None = None,
+    objective: str = "weighted_tardiness",
 ) -> tuple[Schedule, int, int]:
-    """Improve ``s`` for weighted tardiness (with penalties) within ``seconds``.
+    """Improve ``s`` for ``objective`` within ``seconds``: each step solves the objective's
+    rounds on the sub-problem (lexicographic: tier by tier) and keeps the result when the
+    whole plan's objective vector gets better.
 
     Returns the best plan, the number of steps and how many of them improved it. With
     one worker every step is limited in deterministic time, so the search is repeatable.
     """
+    from scheduler.solve import primary_rounds
+
     p = s.problem
     rng = random.Random(settings.seed)
     size, steps, better = START_ORDERS, 0, 0
@@ -223,27 +241,35 @@ def improve(
     stop = stop or StopRequest()
     while used < seconds - 0.2 and not stop.requested:
         kind = KINDS[steps % len(KINDS)]
-        chosen = _choose(p, s, kind, size, rng)
+        chosen = _choose(p, s, kind, size, rng, by_tier=objective == "lexicographic")
         steps += 1
         if not chosen:
             continue
         n = neighbourhood(p, s, chosen)
         incumbent = restrict(s, n)
         model = CpSatModel(n.problem)
-        value = model.value_of("cost", incumbent)
         model.hint(incumbent)
         budget = min(STEP_SECONDS, seconds - used)
         step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
-        outcome = model.solve_round("cost", step, budget, stop=stop)
-        used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
-        if outcome.schedule is not None and model.value_of("cost", outcome.schedule) < value:
-            s = merge(s, n, outcome.schedule)
-            better += 1
-            if on_better:
-                on_better(s, used)
-        size = (
-            min(MAX_ORDERS, int(size * 1.25))
-            if outcome.status == "OPTIMAL"
-            else max(MIN_ORDERS, int(size * 0.8))
-        )
+        rounds = primary_rounds(n.problem, objective)
+        candidate, solved = incumbent, True
+        for name in rounds:
+            outcome = model.solve_round(name, step, budget / len(rounds), stop=stop)
+            used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
+            solved &= outcome.status == "OPTIMAL"
+            if outcome.schedule is None or model.value_of(name, outcome.schedule) > model.value_of(
+                name, candidate
+            ):
+                break
+            candidate = outcome.schedule
+            model.keep_at_most(name, model.value_of(name, candidate))
+            model.hint(candidate)
+        if candidate is not incumbent:
+            merged = merge(s, n, candidate)
+            if merged.objective_vector(objective) < s.objective_vector(objective):
+                s = merged
+                better += 1
+                if on_better:
+                    on_better(s, used)
+        size = min(MAX_ORDERS, int(size * 1.25)) if solved else max(MIN_ORDERS, int(size * 0.8))
     return s, steps, better

@@ -153,9 +153,7 @@ def _cpsat(
     names = primary_rounds(problem, options.objective)
     total = options.time_limit_s
     remaining = total if settings.deterministic else total - (time.perf_counter() - began)
-    lns = options.objective == "weighted_tardiness" and (
-        len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
-    )
+    lns = len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
     large = lns or not exact
     search_left = remaining * (1 - FULL_MODEL_SHARE) if large else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
@@ -196,7 +194,17 @@ def _cpsat(
     if lns and not proved and remaining > 1.0 and not stop.requested:
         log.info("neighbourhood search, %.1f s", remaining)
         best, source, summary = _neighbourhoods(
-            problem, settings, best, source, remaining, began, total, bounds, on_progress, stop
+            problem,
+            options.objective,
+            settings,
+            best,
+            source,
+            remaining,
+            began,
+            total,
+            bounds,
+            on_progress,
+            stop,
         )
         rounds.append(summary)
         remaining -= summary.seconds
@@ -225,6 +233,7 @@ def _cpsat(
 
 def _neighbourhoods(
     problem: ProblemData,
+    objective: str,
     settings: SolverSettings,
     best: Schedule,
     source: str,
@@ -238,7 +247,7 @@ def _neighbourhoods(
     """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
     from scheduler.lns import improve
 
-    start_value = best.objective_vector("weighted_tardiness")[0]
+    start_value = best.objective_vector(objective)
     bound = bounds[-1] if bounds else None
 
     def report(schedule: Schedule, _: float) -> None:
@@ -248,7 +257,7 @@ def _neighbourhoods(
                     "neighbourhoods",
                     1,
                     2,
-                    schedule.objective_vector("weighted_tardiness")[0],
+                    schedule.objective_value(objective),
                     bound,
                     time.perf_counter() - began,
                     total,
@@ -256,13 +265,12 @@ def _neighbourhoods(
             )
 
     lns_began = time.perf_counter()
-    improved, steps, better = improve(best, settings, seconds, report, stop)
+    improved, steps, better = improve(best, settings, seconds, report, stop, objective)
     used = seconds if settings.deterministic else time.perf_counter() - lns_began
-    if improved.objective_vector("weighted_tardiness")[0] < start_value:
+    if improved.objective_vector(objective) < start_value:
         best, source = improved, "cpsat+lns"
     status = f"FEASIBLE ({better} of {steps} neighbourhoods improved)"
-    value = best.objective_vector("weighted_tardiness")[0]
-    return best, source, RoundSummary("neighbourhoods", status, value, bound, used)
+    return best, source, RoundSummary("neighbourhoods", status, best.objective_value(objective), bound, used)
 
 
 def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, incumbent: int) -> None:

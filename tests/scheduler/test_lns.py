@@ -93,3 +93,17 @@ def test_a_lone_freed_operation_keeps_its_changeover_after_a_held_one(tmp_path: 
     outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
     assert outcome.schedule is not None
     assert merge(s, n, outcome.schedule).start[first["C1"]] == 90
+
+
+def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> None:
+    doc, raw = generate(PlantSpec(orders=120, seed=3, horizon_days=7))
+    doc["solve"] = {"objective": "lexicographic", "time_limit_s": 3.0, "workers": 1, "seed": 0}
+    scenario = scenario_from_tables("plant", tomli_w.dumps(doc), raw)
+    plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
+    rounds = [r["name"] for r in plan.tables.summary["solver"]["rounds"]]
+    assert rounds[-1] == "neighbourhoods" and rounds[:-1] == ["tier A", "tier B", "tier C"]
+    problem = plan.result.schedule.problem
+    rule = min(
+        insert_unscheduled(dispatch(problem, r)).objective_vector("lexicographic") for r in ("tier_edd",)
+    )
+    assert plan.result.schedule.objective_vector("lexicographic") <= rule
