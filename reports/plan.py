@@ -355,4 +355,7 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
             id="materials-section",
         ),
     ]
-    return render("plan.html.j2", title, notes, sections=sections, tiers=list(problem.tier_names))
+    partial = len(plan.schedule) > GANTT_ALL_MACHINES_UP_TO
+    return render(
+        "plan.html.j2", title, notes, sections=sections, tiers=list(problem.tier_names), gantt_partial=partial
+    )

@@ -104,7 +104,7 @@ def test_plan_page_draws_hovers_filters_and_picks(demo: Path, tmp_path: Path) ->
         page.press("#order-search", "Enter")
         page.wait_for_function("() => document.getElementById('picked').textContent.length > 0")
         steps = int((schedule["order_id"] == busiest).sum())
-        assert page.inner_text("#picked") == f"{busiest}: {steps} steps highlighted"
+        assert page.inner_text("#picked") == f"{busiest}: {steps} step{'s' if steps != 1 else ''} highlighted"
         page.fill("#order-search", "NO-SUCH-ORDER")
         page.press("#order-search", "Enter")
         page.wait_for_function("() => document.getElementById('picked').textContent.includes('not in')")
