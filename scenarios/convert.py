@@ -88,7 +88,8 @@ def _to_number(values: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
     given = values.notna().to_numpy()
     bad = given & ~np.isfinite(number)
     if integer:  # whole, and inside the range where doubles still count every integer
-        bad |= np.isfinite(number) & ((number % 1 != 0) | (np.abs(number) > 2**53))
+        with np.errstate(invalid="ignore"):  # inf % 1 is nan: already marked bad above
+            bad |= np.isfinite(number) & ((number % 1 != 0) | (np.abs(number) > 2**53))
     if bad.any():
         number = np.where(bad, np.nan, number)
     typed = pd.Series(number, index=values.index, copy=False)
