@@ -107,3 +107,15 @@ def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> 
         insert_unscheduled(dispatch(problem, r)).objective_vector("lexicographic") for r in ("tier_edd",)
     )
     assert plan.result.schedule.objective_vector("lexicographic") <= rule
+
+
+def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.bounds import cost_lower_bound
+
+    monkeypatch.setattr("scheduler.solve.FULL_MODEL_MAX_OPERATIONS", 100)
+    scenario = plant(60, time_limit=2.0)
+    plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
+    s = plan.tables.summary
+    assert [r["name"] for r in s["solver"]["rounds"]] == ["neighbourhoods"]
+    assert s["best_bound"] == cost_lower_bound(plan.result.schedule.problem) <= s["objective_value"]
+    assert s["objective_value"] <= min(s["solver"]["dispatch_rules"].values())
