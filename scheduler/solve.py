@@ -154,36 +154,20 @@ def _cpsat(
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
     )
+    total = options.time_limit_s
+    if len(problem.operations) > FULL_MODEL_MAX_OPERATIONS:
+        log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
+        remaining = _time_left(settings, total, began)
+        if remaining <= 1.0 or stop.requested:
+            return best, source, "feasible", None, []
+        best, source, summary = _neighbourhoods(
+            problem, options.objective, settings, best, source, remaining, began, total, [], on_progress, stop
+        )
+        only_floor = 0.0 if options.objective == "weighted_tardiness" else None  # no rounds ran
+        return best, source, "feasible", _with_floor(problem, options.objective, only_floor), [summary]
     # Changeovers need a literal per ordered pair of operations a machine may run one after
     # the other: beyond EXACT_ARCS the whole plant is modelled without them (a relaxation
     # that gives the bound) and plans come from neighbourhoods, which model them exactly.
-    stable = bool(problem.previous) and problem.stability_weight > 0
-    if len(problem.operations) > FULL_MODEL_MAX_OPERATIONS:
-        log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
-        seconds = (
-            options.time_limit_s
-            if settings.deterministic
-            else options.time_limit_s - (time.perf_counter() - began)
-        )
-        if seconds <= 1.0 or stop.requested:
-            return best, source, "feasible", None, []
-        best, source, summary = _neighbourhoods(
-            problem,
-            options.objective,
-            settings,
-            best,
-            source,
-            seconds,
-            began,
-            options.time_limit_s,
-            [],
-            on_progress,
-            stop,
-        )
-        floor = (
-            cost_lower_bound(problem) if options.objective == "weighted_tardiness" and not stable else None
-        )
-        return best, source, "feasible", floor, [summary]
     exact = circuit_arcs(problem) <= EXACT_ARCS
     log.info("building the CP-SAT model%s", "" if exact else " (relaxed: bound only)")
     try:
@@ -191,11 +175,9 @@ def _cpsat(
     except Stopped:
         return best, source, "feasible", None, []
     names = primary_rounds(problem, options.objective)
-    total = options.time_limit_s
-    remaining = total if settings.deterministic else total - (time.perf_counter() - began)
+    remaining = _time_left(settings, total, began)
     lns = len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
-    large = lns or not exact
-    search_left = remaining * (1 - FULL_MODEL_SHARE) if large else 0.0  # kept for the neighbourhoods
+    search_left = remaining * (1 - FULL_MODEL_SHARE) if lns else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
     proved, bounds = True, []
     for index, name in enumerate(names):
@@ -263,11 +245,30 @@ def _cpsat(
         rounds.append(
             RoundSummary("compact", outcome.status, outcome.objective, outcome.bound, outcome.seconds)
         )
-    # with the stability term the rounds bound tardiness plus moves, not tardiness alone
-    bound = None if stable else _overall_bound(options.objective, bounds)
-    if bound is not None and options.objective == "weighted_tardiness":
-        bound = max(bound, cost_lower_bound(problem))  # CP-SAT's bound is often 0 on large plants
-    return best, source, "optimal" if proved else "feasible", bound, rounds
+    bound = _overall_bound(options.objective, bounds)
+    return (
+        best,
+        source,
+        "optimal" if proved else "feasible",
+        _with_floor(problem, options.objective, bound),
+        rounds,
+    )
+
+
+def _time_left(settings: SolverSettings, total: float, began: float) -> float:
+    """Seconds of the limit still to spend (with one worker: the whole limit, in work units)."""
+    return total if settings.deterministic else total - (time.perf_counter() - began)
+
+
+def _with_floor(problem: ProblemData, objective: str, bound: float | None) -> float | None:
+    """The reported bound: CP-SAT's raised to the search-free one for weighted tardiness (CP-SAT's
+    is often 0 on large plants); none with the stability term, whose rounds bound tardiness
+    plus moves, not tardiness alone."""
+    if problem.previous and problem.stability_weight > 0:
+        return None
+    if bound is not None and objective == "weighted_tardiness":
+        return max(bound, cost_lower_bound(problem))
+    return bound
 
 
 def _neighbourhoods(
