@@ -88,6 +88,15 @@ def validate(folder: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def assert_rejected(folder: Path, expected: list[str]) -> None:
+    """``validate`` exits 1 and its message holds every expected fragment."""
+    code, output = validate(folder)
+    assert code == 1, output
+    flat = " ".join(output.split())
+    for fragment in expected:
+        assert fragment in flat, f"{fragment!r} not in:\n{output}"
+
+
 def test_base_scenario_is_valid(tmp_path: Path) -> None:
     code, output = validate(write_scenario(tmp_path / "s", base_tables()))
     assert code == 0, output
@@ -227,11 +236,7 @@ def test_broken_scenario(tmp_path: Path, case: str) -> None:
     change, expected = CASES[case]
     tables = base_tables()
     change(tables)
-    code, output = validate(write_scenario(tmp_path / "s", tables))
-    assert code == 1, output
-    flat = " ".join(output.split())
-    for fragment in expected:
-        assert fragment in flat, f"{fragment!r} not in:\n{output}"
+    assert_rejected(write_scenario(tmp_path / "s", tables), expected)
 
 
 SETTINGS_CASES = {
@@ -273,11 +278,7 @@ def test_broken_settings(tmp_path: Path, case: str) -> None:
     text, expected = SETTINGS_CASES[case]
     if case == "unknown key":
         text = settings_text().replace("seed = 0", "seed = 0\nthreads = 4")
-    code, output = validate(write_scenario(tmp_path / "s", base_tables(), text))
-    assert code == 1, output
-    flat = " ".join(output.split())
-    for fragment in expected:
-        assert fragment in flat, f"{fragment!r} not in:\n{output}"
+    assert_rejected(write_scenario(tmp_path / "s", base_tables(), text), expected)
 
 
 def test_table_given_twice(tmp_path: Path) -> None:
