@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import cost_lower_bound
+from scheduler.bounds import MATERIAL_SECONDS, cost_lower_bound
 from scheduler.compact import left_shift
 from scheduler.dispatch import RULES, dispatch
 from scheduler.insertion import insert_unscheduled, keep_previous
@@ -29,6 +29,7 @@ FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives
 # Beyond this many operations no full model is built (at 91,000 operations the relaxed one
 # took 96 s and 12 GB): plans come from neighbourhoods, the bound from scheduler/bounds.py.
 FULL_MODEL_MAX_OPERATIONS = 30_000
+BOUND_SHARE = 0.05  # of the time limit, at most MATERIAL_SECONDS: the material part of the bound
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
     and the last round of the others."""
     if objective == "weighted_tardiness":
         return ["cost"]
-    stable = ["stability"] if problem.previous and problem.stability_weight > 0 else []
+    stable = ["stability"] if _moves_in_objective(problem) else []
     if objective == "lexicographic":
         return [f"tier:{r}" for r in range(len(problem.tier_names))] + stable
     return ["unscheduled", "makespan", *stable]
@@ -155,6 +156,7 @@ def _cpsat(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
     )
     total = options.time_limit_s
+    floor = _search_free_bound(problem, options)
     if len(problem.operations) > FULL_MODEL_MAX_OPERATIONS:
         log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
         remaining = _time_left(settings, total, began)
@@ -164,7 +166,7 @@ def _cpsat(
             problem, options.objective, settings, best, source, remaining, began, total, [], on_progress, stop
         )
         only_floor = 0.0 if options.objective == "weighted_tardiness" else None  # no rounds ran
-        return best, source, "feasible", _with_floor(problem, options.objective, only_floor), [summary]
+        return best, source, "feasible", _with_floor(problem, floor, only_floor), [summary]
     # Changeovers need a literal per ordered pair of operations a machine may run one after
     # the other: beyond EXACT_ARCS the whole plant is modelled without them (a relaxation
     # that gives the bound) and plans come from neighbourhoods, which model them exactly.
@@ -250,7 +252,7 @@ def _cpsat(
         best,
         source,
         "optimal" if proved else "feasible",
-        _with_floor(problem, options.objective, bound),
+        _with_floor(problem, floor, bound),
         rounds,
     )
 
@@ -260,14 +262,26 @@ def _time_left(settings: SolverSettings, total: float, began: float) -> float:
     return total if settings.deterministic else total - (time.perf_counter() - began)
 
 
-def _with_floor(problem: ProblemData, objective: str, bound: float | None) -> float | None:
-    """The reported bound: CP-SAT's raised to the search-free one for weighted tardiness (CP-SAT's
-    is often 0 on large plants); none with the stability term, whose rounds bound tardiness
-    plus moves, not tardiness alone."""
-    if problem.previous and problem.stability_weight > 0:
+def _search_free_bound(problem: ProblemData, options: SolveOptions) -> float | None:
+    """The bound of scheduler/bounds.py for weighted tardiness (CP-SAT's is often 0 on large
+    plants), from a small share of the limit."""
+    if options.objective != "weighted_tardiness" or _moves_in_objective(problem):
         return None
-    if bound is not None and objective == "weighted_tardiness":
-        return max(bound, cost_lower_bound(problem))
+    seconds = min(MATERIAL_SECONDS, BOUND_SHARE * options.time_limit_s)
+    return cost_lower_bound(problem, seconds=seconds, workers=options.workers)
+
+
+def _moves_in_objective(problem: ProblemData) -> bool:
+    return bool(problem.previous) and problem.stability_weight > 0
+
+
+def _with_floor(problem: ProblemData, floor: float | None, bound: float | None) -> float | None:
+    """The reported bound: CP-SAT's raised to the search-free one; none with the stability
+    term, whose rounds bound tardiness plus moves, not tardiness alone."""
+    if _moves_in_objective(problem):
+        return None
+    if bound is not None and floor is not None:
+        return max(bound, floor)
     return bound
 
 

@@ -49,6 +49,35 @@ def test_scarce_material_forces_the_cheapest_order_out(tmp_path: Path) -> None:
     assert plan.tables.summary["status"] == "optimal"
 
 
+def test_every_scarce_material_forces_its_own_orders_out(tmp_path: Path) -> None:
+    # two materials, 10 kg of each; a tier C and a tier A order need each: both C orders go
+    # (one order's penalty per material would be the bound if materials were taken one by one)
+    rows = [
+        order_row("C1", 10, due=600, customer="c", product="P1"),
+        order_row("A1", 10, due=600, customer="a", product="P1"),
+        order_row("C2", 10, due=600, customer="c", product="P2"),
+        order_row("A2", 10, due=600, customer="a", product="P2"),
+    ]
+    tables = one_machine_shop(
+        rows,
+        routings=[
+            {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
+            for product in ("P1", "P2")
+        ],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K1", "on_hand": 10}, {"material_id": "K2", "on_hand": 10}],
+        bom=[
+            {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
+            {"product_id": "P2", "material_id": "K2", "quantity_per_unit": 1, "step": 10},
+        ],
+    )
+    problem, plan = _problem_and_plan(tmp_path, tables)
+    c_penalty = 1 * ((HORIZON - 600) + HORIZON)
+    assert cost_lower_bound(problem) == 2 * c_penalty
+    assert plan.tables.summary["objective_value"] == 2 * c_penalty
+    assert plan.tables.summary["best_bound"] == 2 * c_penalty
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_never_above_a_proven_optimum_on_small_plants(seed: int) -> None:
     from scenarios.errors import NoFeasiblePlanError
