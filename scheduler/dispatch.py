@@ -20,7 +20,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable
 
-from scheduler.problem import NO_FAMILY, ProblemData
+from scheduler.problem import NO_FAMILY, Mode, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 from scheduler.timeline import arrival_time, machine_states
@@ -212,22 +212,25 @@ class _Simulation:
         self.end = [0] * n_ops
         self.ready = [0] * n_ops
         self.tail = _tails(problem)
-        self.waiting: list[set[int]] = [set() for _ in problem.machines]
+        self.waiting: list[dict[int, Mode]] = [{} for _ in problem.machines]  # operation -> its mode there
         self.states = machine_states(problem)
         self.free = [0] * len(problem.machines)  # capacity 1: where the machine's last operation ends
         self.heap: list[tuple[int, int, int]] = []  # (minute, version, machine)
+        self.pending: list[list[tuple[int, int]]] = [[] for _ in problem.machines]  # (ready, op), lazily
         self.version = [0] * len(problem.machines)
         self.failed: set[int] = set(blocked)
         self.open_preds = [len(o.predecessors) for o in problem.orders]
         self.completion = [0] * len(problem.orders)
-        self.mean = max(1.0, sum(op.min_duration for op in problem.operations) / max(1, n_ops))
 
     def wake(self, m: int) -> None:
         """(Re)schedule machine m's next decision."""
         if not self.waiting[m]:
             return
         self.version[m] += 1
-        t = max(self.free[m], min(self.ready[k] for k in self.waiting[m]))
+        pending, waiting = self.pending[m], self.waiting[m]
+        while pending[0][1] not in waiting:  # entries of operations gone elsewhere
+            heapq.heappop(pending)
+        t = max(self.free[m], pending[0][0])
         heapq.heappush(self.heap, (t, self.version[m], m))
 
     def release(self, k: int, t: int) -> None:
@@ -239,7 +242,8 @@ class _Simulation:
             self.fail(i)
             return
         for mode in p.operations[k].modes:
-            self.waiting[mode.machine].add(k)
+            self.waiting[mode.machine][k] = mode
+            heapq.heappush(self.pending[mode.machine], (self.ready[k], k))
             self.wake(mode.machine)
 
     def fail(self, i: int) -> None:
@@ -249,7 +253,7 @@ class _Simulation:
             for k in self.p.orders[j].operations:
                 self.machine[k] = self.start[k] = -1
                 for mode in self.p.operations[k].modes:
-                    self.waiting[mode.machine].discard(k)
+                    self.waiting[mode.machine].pop(k, None)
 
     def finish_order(self, i: int, at: int) -> None:
         p = self.p
@@ -283,19 +287,23 @@ class _Simulation:
     def step(self, m: int, now: int) -> None:
         """Machine m is free at ``now``: the rule picks, the fastest alternative runs it."""
         p = self.p
-        candidates = [k for k in self.waiting[m] if self.ready[k] <= now]
-        started = [k for k in candidates if p.operations[k].order in p.frozen_orders]  # they must finish
-        candidates = started or candidates
+        ready = self.ready
+        candidates = [(k, mode) for k, mode in self.waiting[m].items() if ready[k] <= now]
+        if p.frozen_orders:
+            started = [
+                c for c in candidates if p.operations[c[0]].order in p.frozen_orders
+            ]  # they must finish
+            candidates = started or candidates
         items = self.states[m].items
         last = items[-1][2] if items and p.machines[m].capacity == 1 else NO_FAMILY
-        k = min(candidates, key=_selector(p, self.rule, m, now, candidates, self.tail, self.mean, last))
+        k = _pick(p, self.rule, m, now, candidates, self.tail, last)
         options = []
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
             if slot is not None:
                 options.append((slot[1], mode.machine != m, mode.machine, slot[0], mode.family))
         for mode in p.operations[k].modes:
-            self.waiting[mode.machine].discard(k)
+            self.waiting[mode.machine].pop(k, None)
             self.wake(mode.machine)
         i = p.operations[k].order
         if not options or min(options)[0] + self.tail[k] - p.operations[k].min_duration > p.horizon:
@@ -337,48 +345,45 @@ def _tails(problem: ProblemData) -> list[int]:
     return tail
 
 
-def _selector(
+def _pick(
     problem: ProblemData,
     rule: str,
     m: int,
     now: int,
-    candidates: list[int],
+    candidates: list[tuple[int, Mode]],
     tail: list[int],
-    mean: float,
     last: int = NO_FAMILY,
-) -> Callable[[int], Key]:
+) -> int:
+    """The candidate operation the rule runs next on machine m (ties: earlier due, lower index)."""
     ops, orders = problem.operations, problem.orders
-
-    def duration(k: int) -> int:
-        return next(mode.duration for mode in ops[k].modes if mode.machine == m)
-
-    if rule == "edd":
-        return lambda k: (orders[ops[k].order].due, ops[k].order, k)
-    if rule == "tier_edd":
-        return lambda k: (orders[ops[k].order].tier_rank, orders[ops[k].order].due, ops[k].order, k)
+    if rule in ("edd", "tier_edd"):
+        tiered = rule == "tier_edd"
+        return min(
+            (tiered and orders[ops[k].order].tier_rank, orders[ops[k].order].due, ops[k].order, k)
+            for k, _ in candidates
+        )[3]
     if rule == "wspt":
-        return lambda k: (
-            -orders[ops[k].order].weight / max(1, duration(k)),
-            orders[ops[k].order].due,
-            k,
+        ranked = (
+            (-orders[ops[k].order].weight / max(1, mode.duration), orders[ops[k].order].due, k)
+            for k, mode in candidates
         )
-    local_mean = max(1.0, sum(duration(k) for k in candidates) / len(candidates)) if candidates else mean
+        return min(ranked)[2]
+    local_mean = max(1.0, sum(mode.duration for _, mode in candidates) / len(candidates))
     machine = problem.machines[m]
-
-    def switch(k: int) -> int:
-        return machine.changeover(last, problem.mode(k, m).family)
-
-    setups = [switch(k) for k in candidates] if machine.has_changeovers and last != NO_FAMILY else []
-    mean_setup = sum(setups) / len(setups) if setups and any(setups) else 0.0
-    # ATCS: ATC, discounted for the changeover from what the machine ran last
-    return lambda k: (
-        -_atc(
-            orders[ops[k].order].weight,
-            duration(k),
-            orders[ops[k].order].due - tail[k] - now,
-            local_mean,
-        )
-        * (math.exp(-switch(k) / (ATCS_SETUP_LOOKAHEAD * mean_setup)) if mean_setup else 1.0),
-        orders[ops[k].order].due,
-        k,
-    )
+    switching = machine.has_changeovers and last != NO_FAMILY
+    setups = [machine.changeover(last, mode.family) if switching else 0 for _, mode in candidates]
+    mean_setup = sum(setups) / len(setups) if any(setups) else 0.0
+    lookahead = ATC_LOOKAHEAD * local_mean
+    best: tuple[float, int, int] | None = None
+    for (k, mode), setup in zip(candidates, setups, strict=True):
+        order = orders[ops[k].order]
+        # ATCS: ATC (as _atc), discounted for the changeover from what the machine ran last
+        slack = max(0, order.due - tail[k] - now)
+        index = order.weight / max(1, mode.duration) * math.exp(-slack / lookahead)
+        if mean_setup:
+            index *= math.exp(-setup / (ATCS_SETUP_LOOKAHEAD * mean_setup))
+        key = (-index, order.due, k)
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    return best[2]

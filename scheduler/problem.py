@@ -162,8 +162,12 @@ class ProblemData:
     previous: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start) before
     stability_weight: float = 0.0  # cost per minute an operation of ``previous`` moves (see MOVE_MINUTES)
 
+    @cached_property
+    def _modes(self) -> dict[tuple[int, int], Mode]:
+        return {(k, m.machine): m for k, op in enumerate(self.operations) for m in op.modes}
+
     def mode(self, op: int, machine: int) -> Mode:
-        return next(m for m in self.operations[op].modes if m.machine == machine)
+        return self._modes[op, machine]
 
     def end_of(self, op: int, machine: int, start: int) -> int:
         """Where operation ``op`` ends when it starts at ``start`` on ``machine``."""
