@@ -35,8 +35,16 @@ Key = tuple[float, ...]
 FULL_RUNS = 2
 
 
-def dispatch(problem: ProblemData, rule: str, stop: StopRequest | None = None) -> Schedule:
-    """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first."""
+def dispatch(
+    problem: ProblemData,
+    rule: str,
+    stop: StopRequest | None = None,
+    left_out: frozenset[int] | None = None,
+) -> Schedule:
+    """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first.
+
+    ``left_out``: the orders that give up their scarce material (by default the rule's own
+    greedy choice, :func:`material_selection`)."""
     if rule not in RULES:
         raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
     excluded: set[int] = set()
@@ -44,8 +52,8 @@ def dispatch(problem: ProblemData, rule: str, stop: StopRequest | None = None) -
     frozen = problem.frozen_orders
     priority = [i for i in ranked if i in frozen] + [i for i in ranked if i not in frozen]
     for attempt in range(len(problem.orders) + 1):
-        left_out = material_selection(problem, rule, excluded)
-        ready, blocked = allocate_materials(problem, priority, excluded | left_out)
+        giving_way = material_selection(problem, rule, excluded) if left_out is None else left_out - excluded
+        ready, blocked = allocate_materials(problem, priority, excluded | giving_way)
         schedule, failed = _Simulation(problem, rule, ready, blocked, stop).run()
         if failed <= blocked:
             return schedule

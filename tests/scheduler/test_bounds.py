@@ -93,3 +93,33 @@ def test_never_above_a_proven_optimum_on_small_plants(seed: int) -> None:
     assert floor <= plan.result.objective + 1e-6
     if plan.result.status == "optimal":
         assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
+
+
+def test_the_cheapest_covering_becomes_a_start_where_the_rules_choose_greedily(tmp_path: Path) -> None:
+    # 10 kg in stock; X (tier B, weight 2) needs 6 kg, Y and Z (tier C, order weight 1.5) 5 kg
+    # each. Per kg X is worth most, so the rules keep X and leave Y and Z out (penalty 3 x
+    # 2280); leaving X out instead costs 2 x 2280, and the covering problem finds that.
+    from scheduler.bounds import search_free_bound
+    from scheduler.dispatch import dispatch
+
+    rows = [
+        order_row("X", 6, due=600, customer="b"),
+        order_row("Y", 5, due=600, customer="c", weight=1.5),
+        order_row("Z", 5, due=600, customer="c", weight=1.5),
+    ]
+    tables = one_machine_shop(
+        rows,
+        customers=customers({"b": "B", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 1, "step": 10}],
+    )
+    problem, plan = _problem_and_plan(tmp_path, tables)
+    penalty = (HORIZON - 600) + HORIZON
+    greedy = dispatch(problem, "atc")
+    assert greedy.objective_value("weighted_tardiness") == 3 * penalty
+    bound, choice = search_free_bound(problem)
+    assert bound == 2 * penalty
+    assert {problem.orders[i].id for i in choice.left_out} == {"X"}
+    covered = dispatch(problem, "atc", left_out=choice.left_out)
+    assert covered.objective_value("weighted_tardiness") == 2 * penalty
+    assert plan.tables.summary["objective_value"] == 2 * penalty

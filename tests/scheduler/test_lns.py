@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import tomli_w
 
 from scenarios.generate import PlantSpec, generate
@@ -51,7 +52,8 @@ def test_search_improves_and_every_plan_holds() -> None:
     assert (improved > 0) == (better.tier_cost() < start.tier_cost())
 
 
-def test_large_plants_go_through_neighbourhoods_and_pass_the_checker() -> None:
+def test_large_plants_go_through_neighbourhoods_and_pass_the_checker(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("scheduler.solve.EXACT_ARCS", 10**9)  # the full model is exact: it runs first
     scenario = plant(120, time_limit=2.0)
     plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
     s = plan.tables.summary
@@ -109,10 +111,13 @@ def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> 
     assert plan.result.schedule.objective_vector("lexicographic") <= rule
 
 
-def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("limit", ["FULL_MODEL_MAX_OPERATIONS", "EXACT_ARCS"])
+def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeypatch, limit: str) -> None:  # type: ignore[no-untyped-def]
+    """Too many operations, or a full model that could only be relaxed (no plan, a bound
+    weaker than the search-free one): the neighbourhoods get all the time."""
     from scheduler.bounds import cost_lower_bound
 
-    monkeypatch.setattr("scheduler.solve.FULL_MODEL_MAX_OPERATIONS", 100)
+    monkeypatch.setattr(f"scheduler.solve.{limit}", 100)
     scenario = plant(60, time_limit=2.0)
     plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
     s = plan.tables.summary
