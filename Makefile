@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench bench-full fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,16 @@ test: lint
 fuzz: $(STAMP)
 	TIERPLAN_FUZZ_EXAMPLES=$${TIERPLAN_FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q -n 2 tests/test_fuzz.py --hypothesis-show-statistics
 
-bench: $(STAMP)
+# Benchmarks need the peer library too (PyJobShop). `make bench`: quick versions (about
+# 15 minutes); `make bench-full`: every benchmark at its full size (hours).
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	$(BIN)/python benchmarks/run_all.py --quick
+
+bench-full: $(VENV)/.bench
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -6,12 +6,16 @@ independent check. Printed per instance: the best dispatch rule (the baseline of
 run), tierplan's value and bound, and the best-known value from the literature.
 
     python benchmarks/bench_jobshop.py [--kind makespan|twt|both] [--time-limit 60] [--workers 0]
-                                       [--instances ft10 la21 ...] [--quick]
+                                       [--instances ft10 la21 ...] [--quick] [--peer]
+
+``--peer`` also solves each instance with PyJobShop (``pip install pyjobshop``, which
+``make bench`` installs) at the same limit and workers, and prints its value and gap.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import time
@@ -69,6 +73,32 @@ def run_instance(kind: str, name: str, data: dict, time_limit: float, workers: i
     }
 
 
+def peer_value(kind: str, data: dict, time_limit: float, workers: int) -> float | None:
+    """PyJobShop's best value on the instance within the limit (None: no solution)."""
+    from pyjobshop import Model  # a benchmark-only dependency
+
+    model = Model()
+    machines = [model.add_machine() for _ in range(1 + max(max(row) for row in data["machines"]))]
+    for j, (route, durations) in enumerate(zip(data["machines"], data["durations"], strict=True)):
+        due = data.get("due_dates")
+        job = model.add_job(
+            weight=(data.get("weights") or [1] * len(data["machines"]))[j],
+            release_date=(data.get("release_dates") or [0] * len(data["machines"]))[j],
+            due_date=due[j] if due else None,
+        )
+        tasks = [model.add_task(job) for _ in route]
+        for task, machine, duration in zip(tasks, route, durations, strict=True):
+            model.add_mode(task, machines[machine], duration)
+        for a, b in itertools.pairwise(tasks):
+            model.add_end_before_start(a, b)
+    if kind == "makespan":
+        model.set_objective(weight_makespan=1)
+    else:
+        model.set_objective(weight_total_tardiness=1)
+    result = model.solve(time_limit=time_limit, display=False, num_workers=workers or None)
+    return None if result.best is None or result.objective == float("inf") else float(result.objective)
+
+
 def gap(value: float, known: float | None) -> float | None:
     if known is None:
         return None
@@ -84,6 +114,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--instances", nargs="*")
     parser.add_argument("--quick", action="store_true", help="a few instances, 10 s each")
+    parser.add_argument("--peer", action="store_true", help="PyJobShop side by side")
     args = parser.parse_args()
     time_limit = 10.0 if args.quick else args.time_limit
     kinds = ["makespan", "twt"] if args.kind == "both" else [args.kind]
@@ -96,28 +127,44 @@ def main() -> None:
         print(f"\n{kind}: {len(names)} instances, {time_limit:g} s each, workers={args.workers}")
         print(
             f"{'instance':<12}{'size':>7}{'dispatch':>10}{'tierplan':>10}{'bound':>10}{'known':>8}"
-            f"{'gap':>8}{'vs rule':>9}{'s':>7}  status"
+            f"{'gap':>8}{'vs rule':>9}{'s':>7}{'peer':>8}{'peer gap':>9}  status"
         )
         rows = []
         for name in names:
             r = run_instance(kind, name, instances[name], time_limit, args.workers)
+            r["peer"] = peer_value(kind, instances[name], time_limit, args.workers) if args.peer else None
             rows.append(r)
+            peer_gap = None if r["peer"] is None else gap(r["peer"], r["known"])
+            peer_text = "-" if r["peer"] is None else f"{r['peer']:.0f}"
             g = gap(r["tierplan"], r["known"])
             vs = r["tierplan"] / r["dispatch"] if r["dispatch"] else 1.0
             bound = "-" if r["bound"] is None else f"{r['bound']:.0f}"
             print(
                 f"{r['instance']:<12}{r['size']:>7}{r['dispatch']:>10.0f}{r['tierplan']:>10.0f}{bound:>10}"
                 f"{r['known'] if r['known'] is not None else '-':>8}"
-                f"{'-' if g is None else f'{g:.1%}':>8}{vs:>9.2f}{r['seconds']:>7.1f}  {r['status']}",
+                f"{'-' if g is None else f'{g:.1%}':>8}{vs:>9.2f}{r['seconds']:>7.1f}"
+                f"{peer_text:>8}"
+                f"{'-' if peer_gap is None else f'{peer_gap:.1%}':>9}  {r['status']}",
                 flush=True,
             )
         gaps = [g for r in rows if (g := gap(r["tierplan"], r["known"])) is not None]
         ratios = [r["tierplan"] / r["dispatch"] for r in rows if r["dispatch"]]
         matched = sum(1 for r in rows if r["known"] is not None and r["tierplan"] <= r["known"])
         print(
-            f"median gap to best known: {statistics.median(gaps):.1%}; median tierplan / best dispatch rule: "
+            f"median gap to best known: {statistics.median(gaps):.1%} (mean {statistics.mean(gaps):.1%}, "
+            f"worst {max(gaps):.1%}); median tierplan / best dispatch rule: "
             f"{statistics.median(ratios):.2f}; best known reached on {matched} of {len(rows)}"
         )
+        if args.peer:
+            both = [(gap(r["tierplan"], r["known"]), gap(r["peer"], r["known"])) for r in rows]
+            paired = [(a, b) for a, b in both if a is not None and b is not None]
+            missing = sum(1 for r in rows if r["peer"] is None)
+            if paired:
+                ours, theirs = statistics.mean(a for a, _ in paired), statistics.mean(b for _, b in paired)
+                print(
+                    f"mean gap tierplan {ours:.2%}, PyJobShop {theirs:.2%}; "
+                    f"PyJobShop without a solution: {missing}"
+                )
 
 
 if __name__ == "__main__":

@@ -6,11 +6,17 @@ objective (penalties for unscheduled orders included), the ratio CP-SAT / best r
 and how many orders each leaves late or unscheduled per tier.
 
     python benchmarks/bench_plants.py [--sizes 50 200 1000] [--time-limit 60] [--seeds 1 2 3]
+                                      [--loads 0.85 1.0] [--covers 0.9 1.0]
+
+``--loads`` and ``--covers`` are `tierplan generate`'s ``--load`` (share of the busiest
+machine group's working time the orders ask) and ``--material-cover`` (share of each
+scarce material's demand that stock and receipts cover; 1.0: none is short).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 
 import tomli_w
@@ -27,15 +33,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--loads", type=float, nargs="*", default=[0.85])
+    parser.add_argument("--covers", type=float, nargs="*", default=[0.9])
     args = parser.parse_args()
     print(
-        f"{'orders':>7}{'seed':>5}{'best rule':>14}{'value':>14}{'cpsat':>14}{'ratio':>7}"
-        f"{'late A/B/C':>14}{'unsch A/B/C':>14}{'s':>7}"
+        f"{'orders':>7}{'load':>6}{'cover':>6}{'seed':>5}{'best rule':>14}{'value':>14}"
+        f"{'cpsat':>14}{'ratio':>7}{'late A/B/C':>14}{'unsch A/B/C':>14}{'s':>7}"
     )
-    for size in args.sizes:
+    for size, load, cover in itertools.product(args.sizes, args.loads, args.covers):
         ratios = []
         for seed in args.seeds:
-            doc, raw = generate(PlantSpec(orders=size, seed=seed))
+            doc, raw = generate(PlantSpec(orders=size, seed=seed, load=load, material_cover=cover))
             doc["solve"] = {
                 "objective": "weighted_tardiness",
                 "time_limit_s": args.time_limit,
@@ -55,12 +63,13 @@ def main() -> None:
             late = "/".join(str(k[t]["late"]) for t in ("A", "B", "C"))
             unscheduled = "/".join(str(k[t]["unscheduled"]) for t in ("A", "B", "C"))
             print(
-                f"{size:>7}{seed:>5}{best:>14}{rules[best]['objective_value']:>14,.0f}"
+                f"{size:>7}{load:>6.2f}{cover:>6.2f}{seed:>5}{best:>14}{rules[best]['objective_value']:>14,.0f}"
                 f"{summary['objective_value']:>14,.0f}{ratio:>7.2f}{late:>14}{unscheduled:>14}"
                 f"{summary['runtime_s']:>7.1f}",
                 flush=True,
             )
-        print(f"{size:>7} orders: median cpsat / best rule = {statistics.median(ratios):.2f}")
+        median = statistics.median(ratios)
+        print(f"{size:>7} orders, load {load}, cover {cover}: median cpsat / best rule = {median:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""`make bench`: every benchmark with its default settings (takes about an hour on 2 cores)."""
+"""`make bench-full`: every benchmark at full size (hours on 2 cores).
+
+`make bench` passes ``--quick``: one small run per script (about 15 minutes).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +10,31 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = [
-    ["bench_grading.py", "--repeat", "5"],
-    ["bench_jobshop.py", "--kind", "both", "--time-limit", "60"],
-    ["bench_plants.py", "--sizes", "50", "200", "1000", "--time-limit", "60"],
-    ["bench_setups.py", "--kind", "plant", "--orders", "200", "--time-limit", "60"],
+SCENARIOS = "--loads 0.85 1.0 --covers 0.9 1.0"
+BENCHMARKS = [  # script and its arguments
+    "bench_grading.py --repeat 5",
+    "bench_jobshop.py --kind both --time-limit 60 --peer",
+    f"bench_plants.py --sizes 200 --time-limit 60 {SCENARIOS}",
+    f"bench_plants.py --sizes 2000 --time-limit 300 {SCENARIOS}",
+    "bench_peer.py --sizes 80 200 2000",
+    "bench_peer.py --sizes 80 200 --plain",
+    "bench_setups.py --kind plant --orders 200 --time-limit 60",
 ]
+QUICK = {
+    "bench_grading.py": "--scale 0.2",
+    "bench_jobshop.py": "--quick --peer",
+    "bench_plants.py": "--sizes 200 --seeds 1 --time-limit 30 --loads 0.85 1.0",
+    "bench_peer.py": "--sizes 80 --seeds 1 --time-limit 20",
+    "bench_setups.py": "--kind plant --orders 50 --seeds 1 --time-limit 10",
+}
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
-    for script, *args in BENCHMARKS:
+    for index, line in enumerate(BENCHMARKS):
+        script, *args = line.split()
         if quick:
-            args = {
-                "bench_grading.py": ["--scale", "0.2"],
-                "bench_jobshop.py": ["--quick"],
-                "bench_plants.py": ["--sizes", "50", "--seeds", "1", "--time-limit", "10"],
-                "bench_setups.py": [
-                    "--kind",
-                    "plant",
-                    "--orders",
-                    "50",
-                    "--seeds",
-                    "1",
-                    "--time-limit",
-                    "10",
-                ],
-            }[script]
+            if script in {b.split()[0] for b in BENCHMARKS[:index]}:
+                continue  # one quick run per script
+            args = QUICK[script].split()
         print(f"\n=== {script} {' '.join(args)}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *args], check=True)
