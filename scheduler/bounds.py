@@ -83,6 +83,7 @@ def material_choice(
     model.minimize(sum(int(extra[i] * scale) * left_out[i] for i in users))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False  # else CP-SAT leaves SIGINT at its default: death
     solver.parameters.cp_model_presolve = False  # presolve alone took over a second on 770 orders;
     # without it the 2,000-order plant's covering is optimal in 0.14 s
     if workers == 1:  # repeatable: a limit in work, not in seconds

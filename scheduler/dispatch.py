@@ -40,21 +40,22 @@ def dispatch(
     rule: str,
     stop: StopRequest | None = None,
     left_out: frozenset[int] | None = None,
+    lookahead: float = ATC_LOOKAHEAD,
 ) -> Schedule:
     """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first.
 
     ``left_out``: the orders that give up their scarce material (by default the rule's own
-    greedy choice, :func:`material_selection`)."""
+    greedy choice, :func:`material_selection`); ``lookahead``: ATC's k."""
     if rule not in RULES:
         raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
     excluded: set[int] = set()
-    ranked = order_priority(problem, rule)
+    ranked = order_priority(problem, rule, lookahead)
     frozen = problem.frozen_orders
     priority = [i for i in ranked if i in frozen] + [i for i in ranked if i not in frozen]
     for attempt in range(len(problem.orders) + 1):
         giving_way = material_selection(problem, rule, excluded) if left_out is None else left_out - excluded
         ready, blocked = allocate_materials(problem, priority, excluded | giving_way)
-        schedule, failed = _Simulation(problem, rule, ready, blocked, stop).run()
+        schedule, failed = _Simulation(problem, rule, ready, blocked, stop, lookahead).run()
         if failed <= blocked:
             return schedule
         if attempt + 1 >= FULL_RUNS and _changeovers_hold(schedule):
@@ -77,7 +78,7 @@ def _changeovers_hold(schedule: Schedule) -> bool:
     return True
 
 
-def order_priority(problem: ProblemData, rule: str) -> list[int]:
+def order_priority(problem: ProblemData, rule: str, lookahead: float = ATC_LOOKAHEAD) -> list[int]:
     """Orders in the rule's static priority order (best first), for promising material."""
     orders = problem.orders
     work = [sum(problem.operations[k].min_duration for k in o.operations) for o in orders]
@@ -87,7 +88,9 @@ def order_priority(problem: ProblemData, rule: str) -> list[int]:
         "tier_edd": lambda i: (orders[i].tier_rank, orders[i].due, i),
         "wspt": lambda i: (-orders[i].weight / max(1, work[i]), orders[i].due, i),
         "atc": lambda i: (
-            -_atc(orders[i].weight, work[i], orders[i].due - work[i] - orders[i].release, mean_work),
+            -_atc(
+                orders[i].weight, work[i], orders[i].due - work[i] - orders[i].release, mean_work, lookahead
+            ),
             orders[i].due,
             i,
         ),
@@ -95,8 +98,8 @@ def order_priority(problem: ProblemData, rule: str) -> list[int]:
     return sorted(range(len(orders)), key=keys[rule])
 
 
-def _atc(weight: float, processing: float, slack: float, mean_processing: float) -> float:
-    return weight / max(1.0, processing) * math.exp(-max(0.0, slack) / (ATC_LOOKAHEAD * mean_processing))
+def _atc(weight: float, processing: float, slack: float, mean_processing: float, lookahead: float) -> float:
+    return weight / max(1.0, processing) * math.exp(-max(0.0, slack) / (lookahead * mean_processing))
 
 
 def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
@@ -211,9 +214,10 @@ class _Simulation:
         material_ready: dict[int, int],
         blocked: set[int],
         stop: StopRequest | None = None,
+        lookahead: float = ATC_LOOKAHEAD,
     ) -> None:
         self.p, self.rule, self.material_ready = problem, rule, material_ready
-        self.stop = stop
+        self.stop, self.lookahead = stop, lookahead
         n_ops = len(problem.operations)
         self.machine = [-1] * n_ops
         self.start = [-1] * n_ops
@@ -304,7 +308,7 @@ class _Simulation:
             candidates = started or candidates
         items = self.states[m].items
         last = items[-1][2] if items and p.machines[m].capacity == 1 else NO_FAMILY
-        k = _pick(p, self.rule, m, now, candidates, self.tail, last)
+        k = _pick(p, self.rule, m, now, candidates, self.tail, last, self.lookahead)
         options = []
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
@@ -361,6 +365,7 @@ def _pick(
     candidates: list[tuple[int, Mode]],
     tail: list[int],
     last: int = NO_FAMILY,
+    lookahead: float = ATC_LOOKAHEAD,
 ) -> int:
     """The candidate operation the rule runs next on machine m (ties: earlier due, lower index)."""
     ops, orders = problem.operations, problem.orders
@@ -381,13 +386,13 @@ def _pick(
     switching = machine.has_changeovers and last != NO_FAMILY
     setups = [machine.changeover(last, mode.family) if switching else 0 for _, mode in candidates]
     mean_setup = sum(setups) / len(setups) if any(setups) else 0.0
-    lookahead = ATC_LOOKAHEAD * local_mean
+    horizon = lookahead * local_mean
     best: tuple[float, int, int] | None = None
     for (k, mode), setup in zip(candidates, setups, strict=True):
         order = orders[ops[k].order]
         # ATCS: ATC (as _atc), discounted for the changeover from what the machine ran last
         slack = max(0, order.due - tail[k] - now)
-        index = order.weight / max(1, mode.duration) * math.exp(-slack / lookahead)
+        index = order.weight / max(1, mode.duration) * math.exp(-slack / horizon)
         if mean_setup:
             index *= math.exp(-setup / (ATCS_SETUP_LOOKAHEAD * mean_setup))
         key = (-index, order.due, k)

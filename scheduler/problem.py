@@ -162,6 +162,11 @@ class ProblemData:
     previous: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start) before
     stability_weight: float = 0.0  # cost per minute an operation of ``previous`` moves (see MOVE_MINUTES)
 
+    @property
+    def stability_in_objective(self) -> bool:
+        """Re-planning with a price on moves: the weighted cost includes the moves."""
+        return bool(self.previous) and self.stability_weight > 0
+
     @cached_property
     def _modes(self) -> dict[tuple[int, int], Mode]:
         return {(k, m.machine): m for k, op in enumerate(self.operations) for m in op.modes}

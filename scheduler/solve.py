@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import MATERIAL_SECONDS, search_free_bound
 from scheduler.compact import left_shift
-from scheduler.dispatch import RULES, dispatch
-from scheduler.insertion import insert_unscheduled, keep_previous
+from scheduler.construct import starting_plans
+from scheduler.dispatch import RULES
+from scheduler.insertion import keep_previous
 from scheduler.problem import DEFAULT_STABILITY_WEIGHT, ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
@@ -29,7 +29,6 @@ FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives
 # Beyond this many operations no full model is built (at 91,000 operations the relaxed one
 # took 96 s and 12 GB): plans come from neighbourhoods, the bound from scheduler/bounds.py.
 FULL_MODEL_MAX_OPERATIONS = 30_000
-BOUND_SHARE = 0.05  # of the time limit, at most MATERIAL_SECONDS: the material part of the bound
 
 
 @dataclass(frozen=True)
@@ -52,18 +51,12 @@ class SolveOptions:
             raise ValueError("time limit must be > 0, workers, seed and stability weight >= 0")
 
 
-# Large plants: the rules may use this share of the time limit, the most useful first (the
-# best rule on generated plants is usually ATC; ties still go to RULES order).
-RULES_SHARE = 0.4
-RULE_PREFERENCE = ("atc", "tier_edd", "wspt", "edd")
-
-
 def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
     """The rounds of an objective; when re-planning, stability is part of the weighted cost
     and the last round of the others."""
     if objective == "weighted_tardiness":
         return ["cost"]
-    stable = ["stability"] if _moves_in_objective(problem) else []
+    stable = ["stability"] if problem.stability_in_objective else []
     if objective == "lexicographic":
         return [f"tier:{r}" for r in range(len(problem.tier_names))] + stable
     return ["unscheduled", "makespan", *stable]
@@ -89,39 +82,29 @@ def solve(
     options.check()
     stop = stop or StopRequest()
     began = time.perf_counter()
-    rules = RULES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
-    plans: dict[str, Schedule] = {}
-    one_worker = options.workers == 1  # repeatable: every rule runs, whatever the clock says
-    for rule in sorted(rules, key=RULE_PREFERENCE.index) if len(rules) > 1 else rules:
-        if plans and not one_worker and time.perf_counter() - began > RULES_SHARE * options.time_limit_s:
-            log.info("dispatch rules stop at %s: %.0f%% of the limit is spent", rule, 100 * RULES_SHARE)
-            break
-        log.info("dispatch rule %s", rule)
-        try:
-            plans[rule] = insert_unscheduled(dispatch(problem, rule, stop), stop)
-        except Stopped:
-            break
+    starts = starting_plans(problem, options, stop, began)
+    plans = starts.plans
     if not plans:
         raise Stopped(f"{stop.reason} before any dispatch rule had a plan")
     if problem.previous and options.solver == "cpsat" and not stop.requested:
         kept = keep_previous(problem, stop)
         if all((kept.machine[k], kept.start[k]) == placed for k, placed in problem.fixed.items()):
             plans["previous"] = kept
-            rules = (*rules, "previous")
-    done = [r for r in rules if r in plans]
-    dispatch_values = {r: plans[r].objective_value(options.objective) for r in done}
-    floor = None
-    if options.solver == "cpsat" and not stop.requested:
-        floor, start = _material_start(problem, options, plans, stop)
-        if start:
-            rules, done = (*rules, start), [*done, start]
-    best_rule = min(done, key=lambda r: (plans[r].objective_vector(options.objective), rules.index(r)))
+    names = list(plans)
+    dispatch_values = {
+        r: plans[r].objective_value(options.objective) for r in names if r in (*RULES, "previous")
+    }
+
+    def tie_break(name: str) -> int:  # the rules in RULES order, then the others as made
+        return RULES.index(name) if name in RULES else len(RULES) + names.index(name)
+
+    best_rule = min(names, key=lambda r: (plans[r].objective_vector(options.objective), tie_break(r)))
     best, source = plans[best_rule], f"dispatch:{best_rule}"
     rounds: list[RoundSummary] = []
     status, bound = "heuristic", None
     if options.solver == "cpsat" and not stop.requested:
         best, source, status, bound, rounds = _cpsat(
-            problem, options, best, source, began, floor, on_progress, stop
+            problem, options, best, source, began, starts.floor, on_progress, stop
         )
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
@@ -174,13 +157,25 @@ def _cpsat(
     if large or (not exact and floor is not None):
         log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
         remaining = _time_left(settings, total, began)
+        only_floor = _with_floor(problem, floor, 0.0 if floor is not None else None)  # no rounds ran
         if remaining <= 1.0 or stop.requested:
-            return best, source, "feasible", None, []
+            return best, source, "feasible", only_floor, []
+        log.info("neighbourhood search, %.1f s", remaining)
+        known = [only_floor] if only_floor is not None else []
         best, source, summary = _neighbourhoods(
-            problem, options.objective, settings, best, source, remaining, began, total, [], on_progress, stop
+            problem,
+            options.objective,
+            settings,
+            best,
+            source,
+            remaining,
+            began,
+            total,
+            known,
+            on_progress,
+            stop,
         )
-        only_floor = 0.0 if options.objective == "weighted_tardiness" else None  # no rounds ran
-        return best, source, "feasible", _with_floor(problem, floor, only_floor), [summary]
+        return best, source, "feasible", only_floor, [summary]
     log.info("building the CP-SAT model%s", "" if exact else " (relaxed: bound only)")
     try:
         model = CpSatModel(problem, stop, relaxed=not exact)
@@ -272,41 +267,10 @@ def _time_left(settings: SolverSettings, total: float, began: float) -> float:
     return total if settings.deterministic else total - (time.perf_counter() - began)
 
 
-def _material_start(
-    problem: ProblemData, options: SolveOptions, plans: dict[str, Schedule], stop: StopRequest
-) -> tuple[float | None, str | None]:
-    """For weighted tardiness: the search-free bound (CP-SAT's is often 0 on large plants),
-    from a small share of the limit, and one more start for the search: the best rule's plan
-    with the orders that give up scarce material chosen by the bound's covering problem
-    (the rules choose greedily). Returns the bound (None with the stability term, whose
-    rounds bound tardiness plus moves) and the new plan's key in ``plans``, if any."""
-    if options.objective != "weighted_tardiness":
-        return None, None
-    seconds = min(MATERIAL_SECONDS, BOUND_SHARE * options.time_limit_s)
-    floor, choice = search_free_bound(problem, seconds, options.workers)
-    floor_or_none = None if _moves_in_objective(problem) else floor
-    rule = min(
-        (r for r in plans if r in RULES),
-        key=lambda r: (plans[r].objective_vector(options.objective), RULES.index(r)),
-    )
-    if not choice.left_out:
-        return floor_or_none, None
-    try:
-        plan = insert_unscheduled(dispatch(problem, rule, stop, choice.left_out), stop)
-    except Stopped:
-        return floor_or_none, None
-    plans[f"{rule}+materials"] = plan
-    return floor_or_none, f"{rule}+materials"
-
-
-def _moves_in_objective(problem: ProblemData) -> bool:
-    return bool(problem.previous) and problem.stability_weight > 0
-
-
 def _with_floor(problem: ProblemData, floor: float | None, bound: float | None) -> float | None:
     """The reported bound: CP-SAT's raised to the search-free one; none with the stability
     term, whose rounds bound tardiness plus moves, not tardiness alone."""
-    if _moves_in_objective(problem):
+    if problem.stability_in_objective:
         return None
     if bound is not None and floor is not None:
         return max(bound, floor)

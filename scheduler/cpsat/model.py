@@ -105,11 +105,7 @@ class CpSatModel:
                 add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
-        self.moves = (
-            objective.moves(self.model, problem, self.vars)
-            if problem.previous and problem.stability_weight > 0
-            else []
-        )
+        self.moves = objective.moves(self.model, problem, self.vars) if problem.stability_in_objective else []
 
     def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:
         """The expression to minimise in a round and the factor it is scaled by."""

@@ -140,9 +140,9 @@ def test_a_signal_ends_the_scenario_in_progress_and_reports_the_rest(
 ) -> None:
     out = tmp_path / "night"
     process = start("batch", *plants, "--out", out, "--time-limit", 60, "--workers", 1, "--executor", "local")
-    while (
-        not (out / "logs" / "plant0.log").is_file()
-        or "CP-SAT round" not in (out / "logs" / "plant0.log").read_text()
+    log = out / "logs" / "plant0.log"
+    while not log.is_file() or not any(
+        p in log.read_text() for p in ("CP-SAT round", "neighbourhood search")
     ):
         assert process.poll() is None
         time.sleep(0.05)
