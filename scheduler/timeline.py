@@ -56,7 +56,9 @@ class MachineState:
         if self.machine.capacity > 1:
             return self._capacity_conflict(s, e)
         items, change = self.items, self.machine.changeover
-        j = bisect.bisect_left(items, (e, e + 1, NO_FAMILY))  # items[:j] start before e (or are empty at e)
+        # items[:j] start before e; one starting at e comes after [s, e), an empty one too (its
+        # changeover from this family counts), and after an empty [s, s) as well
+        j = bisect.bisect_left(items, (e, -1, NO_FAMILY))
         i = j - 1
         while i >= 0 and items[i][1] > s:  # those still running at s collide, or come after
             a, b, f = items[i]

@@ -49,8 +49,7 @@ def add_machine_capacity(model: cp_model.CpModel, problem: ProblemData, v: Varia
     for m, machine in enumerate(problem.machines):
         held = [
             model.new_fixed_size_interval_var(h.start, h.end - h.start, f"held[{machine.id},{h.start}]")
-            for h in machine.held
-            if h.end > h.start
+            for h in machine.held  # empty ones too: nothing may run across them
         ]
         intervals = per_machine[m] + held
         if not per_machine[m] or len(intervals) <= (1 if machine.capacity == 1 else machine.capacity):
@@ -101,7 +100,7 @@ def _clear_of_held(
 ) -> None:
     """Each free mode starts only where it keeps the changeovers to the held operations around it."""
     machine = problem.machines[m]
-    held = sorted((h for h in machine.held if h.end > h.start), key=lambda h: h.start)
+    held = sorted(machine.held, key=lambda h: (h.start, h.end))  # empty ones keep changeovers too
     allowed: dict[tuple[int, int], cp_model.Domain] = {}
     for k, j in refs:
         mode = v.operations[k].modes[j]
@@ -172,8 +171,8 @@ def _machine_circuit(
     """
     machine = problem.machines[m]
     held = sorted(
-        (h for h in range(len(machine.held)) if machine.held[h].end > machine.held[h].start and with_held),
-        key=lambda h: machine.held[h].start,
+        (h for h in range(len(machine.held)) if with_held),
+        key=lambda h: (machine.held[h].start, machine.held[h].end),
     )
     circuit = Circuit([*refs, *((-1, h) for h in held)], {})
     nodes = [_node(problem, v, m, ref) for ref in circuit.nodes]

@@ -124,3 +124,49 @@ def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeyp
     assert [r["name"] for r in s["solver"]["rounds"]] == ["neighbourhoods"]
     assert s["best_bound"] == cost_lower_bound(plan.result.schedule.problem) <= s["objective_value"]
     assert s["objective_value"] <= min(s["solver"]["dispatch_rules"].values())
+
+
+def _empty_operation_shop(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Z takes no time (0 min/unit, family light); A (dark) takes 60 min; an hour to switch."""
+    from scenarios.model import load_scenario
+    from tests.helpers import write_scenario
+    from tests.scheduler.test_plant import changeover_shop
+
+    tables = changeover_shop()
+    tables["orders"] = [tables["orders"][0], {**tables["orders"][1], "order_id": "Z"}]
+    tables["orders"][0]["quantity"] = 60
+    tables["routings"][1]["minutes_per_unit"] = 0.0
+    scenario = load_scenario(write_scenario(tmp_path / "s", tables))
+    return build_scenario_problem(scenario, grade_scenario(scenario))
+
+
+def test_an_empty_held_operation_is_neither_run_across_nor_denied_its_changeover(tmp_path: Path) -> None:
+    # Z (empty, light) is held at minute 30; A1 (dark, 60 min) is freed and pulled early.
+    # A1 may not run across minute 30, and before Z it must end an hour earlier: it has to
+    # start at 30 + 60 = 90, after Z and the switch back to dark.
+    p = _empty_operation_shop(tmp_path)
+    first = {o.id: o.first_op for o in p.orders}
+    start = [0, 0]
+    start[first["A1"]], start[first["Z"]] = 300, 30
+    s = Schedule(p, (0, 0), tuple(start))
+    a1 = next(i for i, o in enumerate(p.orders) if o.id == "A1")
+    n = neighbourhood(p, s, {a1})
+    model = CpSatModel(n.problem)
+    model.hint(restrict(s, n))
+    model.require_scheduled([0])
+    outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
+    assert outcome.schedule is not None
+    assert merge(s, n, outcome.schedule).start[first["A1"]] == 90
+
+
+def test_the_timeline_keeps_the_changeover_to_an_empty_operation_where_an_operation_ends(
+    tmp_path: Path,
+) -> None:
+    from scheduler.timeline import MachineState
+
+    p = _empty_operation_shop(tmp_path)
+    a1, z = (next(o.first_op for o in p.orders if o.id == name) for name in ("A1", "Z"))
+    state = MachineState(p.machines[0])
+    state.place(60, 60, p.mode(z, 0).family)  # Z, empty, at minute 60
+    # A1 [0, 60) would end where Z sits with no time to switch to light: it goes after Z
+    assert state.earliest(0, p.mode(a1, 0)) == (120, 180)
