@@ -94,8 +94,9 @@ def material_choice(
     found = solver.best_objective_bound
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN) or not math.isfinite(found):
         return MaterialChoice()  # pragma: no cover - each material alone is coverable, so is the whole
-    chosen = frozenset(i for i in users if solver.value(left_out[i])) if status != cp_model.UNKNOWN else None
-    return MaterialChoice(max(0.0, found) / scale, chosen or frozenset())
+    found_one = status != cp_model.UNKNOWN
+    chosen = frozenset(i for i in users if found_one and solver.value(left_out[i]))
+    return MaterialChoice(max(0.0, found) / scale, chosen)
 
 
 def search_free_bound(

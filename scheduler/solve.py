@@ -147,6 +147,25 @@ def _cpsat(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
     )
     total = options.time_limit_s
+
+    def search(
+        best: Schedule, source: str, seconds: float, bound: float | None
+    ) -> tuple[Schedule, str, RoundSummary]:
+        log.info("neighbourhood search, %.1f s", seconds)
+        return _neighbourhoods(
+            problem,
+            options.objective,
+            settings,
+            best,
+            source,
+            seconds,
+            began,
+            total,
+            bound,
+            on_progress,
+            stop,
+        )
+
     # Changeovers need a literal per ordered pair of operations a machine may run one after
     # the other: beyond EXACT_ARCS the whole plant is modelled without them (a relaxation
     # that gives a bound, no plan) and plans come from neighbourhoods, which model them
@@ -156,26 +175,11 @@ def _cpsat(
     exact = not large and circuit_arcs(problem) <= EXACT_ARCS
     if large or (not exact and floor is not None):
         log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
-        remaining = _time_left(settings, total, began)
-        only_floor = _with_floor(problem, floor, 0.0 if floor is not None else None)  # no rounds ran
+        remaining = _time_left(settings, total, began)  # no rounds ran: the bound is the floor
         if remaining <= 1.0 or stop.requested:
-            return best, source, "feasible", only_floor, []
-        log.info("neighbourhood search, %.1f s", remaining)
-        known = [only_floor] if only_floor is not None else []
-        best, source, summary = _neighbourhoods(
-            problem,
-            options.objective,
-            settings,
-            best,
-            source,
-            remaining,
-            began,
-            total,
-            known,
-            on_progress,
-            stop,
-        )
-        return best, source, "feasible", only_floor, [summary]
+            return best, source, "feasible", floor, []
+        best, source, summary = search(best, source, remaining, floor)
+        return best, source, "feasible", floor, [summary]
     log.info("building the CP-SAT model%s", "" if exact else " (relaxed: bound only)")
     try:
         model = CpSatModel(problem, stop, relaxed=not exact)
@@ -221,20 +225,7 @@ def _cpsat(
         )
         model.keep_at_most(name, model.value_of(name, best))
     if lns and not proved and remaining > 1.0 and not stop.requested:
-        log.info("neighbourhood search, %.1f s", remaining)
-        best, source, summary = _neighbourhoods(
-            problem,
-            options.objective,
-            settings,
-            best,
-            source,
-            remaining,
-            began,
-            total,
-            bounds,
-            on_progress,
-            stop,
-        )
+        best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
         rounds.append(summary)
         remaining -= summary.seconds
     if proved and exact and remaining > 0.5 and not stop.requested:
@@ -286,7 +277,7 @@ def _neighbourhoods(
     seconds: float,
     began: float,
     total: float,
-    bounds: list[float],
+    bound: float | None,
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
 ) -> tuple[Schedule, str, RoundSummary]:
@@ -294,7 +285,6 @@ def _neighbourhoods(
     from scheduler.lns import improve
 
     start_value = best.objective_vector(objective)
-    bound = bounds[-1] if bounds else None
 
     def report(schedule: Schedule, _: float) -> None:
         if on_progress:

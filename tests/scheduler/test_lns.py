@@ -83,18 +83,24 @@ def test_a_lone_freed_operation_keeps_its_changeover_after_a_held_one(tmp_path: 
     tables["orders"] = tables["orders"][:2]
     scenario = load_scenario(write_scenario(tmp_path / "s", tables))
     p = build_scenario_problem(scenario, grade_scenario(scenario))
-    c1 = next(i for i, o in enumerate(p.orders) if o.id == "C1")
+    assert _start_when_freed_alone(p, {"A1": 0, "C1": 300}, "C1") == 90
+
+
+def _start_when_freed_alone(p, starts: dict[str, int], freed: str) -> int:  # type: ignore[no-untyped-def]
+    """Two one-step orders on machine 0 at ``starts``; ``freed`` alone is re-planned as early
+    as it may go (the other held), and its new start comes back."""
     first = {o.id: o.first_op for o in p.orders}
-    start = [0, 0]
-    start[first["A1"]], start[first["C1"]] = 0, 300
-    s = Schedule(p, (0, 0), tuple(start))
-    n = neighbourhood(p, s, {c1})
+    start = [0] * len(p.operations)
+    for order_id, minute in starts.items():
+        start[first[order_id]] = minute
+    s = Schedule(p, (0,) * len(p.operations), tuple(start))
+    n = neighbourhood(p, s, {next(i for i, o in enumerate(p.orders) if o.id == freed)})
     model = CpSatModel(n.problem)
     model.hint(restrict(s, n))
     model.require_scheduled([0])
     outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
     assert outcome.schedule is not None
-    assert merge(s, n, outcome.schedule).start[first["C1"]] == 90
+    return merge(s, n, outcome.schedule).start[first[freed]]
 
 
 def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> None:
@@ -145,18 +151,7 @@ def test_an_empty_held_operation_is_neither_run_across_nor_denied_its_changeover
     # A1 may not run across minute 30, and before Z it must end an hour earlier: it has to
     # start at 30 + 60 = 90, after Z and the switch back to dark.
     p = _empty_operation_shop(tmp_path)
-    first = {o.id: o.first_op for o in p.orders}
-    start = [0, 0]
-    start[first["A1"]], start[first["Z"]] = 300, 30
-    s = Schedule(p, (0, 0), tuple(start))
-    a1 = next(i for i, o in enumerate(p.orders) if o.id == "A1")
-    n = neighbourhood(p, s, {a1})
-    model = CpSatModel(n.problem)
-    model.hint(restrict(s, n))
-    model.require_scheduled([0])
-    outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
-    assert outcome.schedule is not None
-    assert merge(s, n, outcome.schedule).start[first["A1"]] == 90
+    assert _start_when_freed_alone(p, {"A1": 300, "Z": 30}, "A1") == 90
 
 
 def test_the_timeline_keeps_the_changeover_to_an_empty_operation_where_an_operation_ends(
