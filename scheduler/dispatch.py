@@ -20,6 +20,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable
 
+from scheduler.atcs import AtcsPicker
 from scheduler.problem import NO_FAMILY, Mode, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -41,11 +42,13 @@ def dispatch(
     stop: StopRequest | None = None,
     left_out: frozenset[int] | None = None,
     lookahead: float = ATC_LOOKAHEAD,
+    runs: int = FULL_RUNS,
 ) -> Schedule:
     """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first.
 
     ``left_out``: the orders that give up their scarce material (by default the rule's own
-    greedy choice, :func:`material_selection`); ``lookahead``: ATC's k."""
+    greedy choice, :func:`material_selection`); ``lookahead``: ATC's k; ``runs``: simulation
+    runs before the orders that did not finish are left out where they were."""
     if rule not in RULES:
         raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
     excluded: set[int] = set()
@@ -58,7 +61,7 @@ def dispatch(
         schedule, failed = _Simulation(problem, rule, ready, blocked, stop, lookahead).run()
         if failed <= blocked:
             return schedule
-        if attempt + 1 >= FULL_RUNS and _changeovers_hold(schedule):
+        if attempt + 1 >= runs and _changeovers_hold(schedule):
             return schedule  # the orders that did not finish are left out where they were
         excluded |= failed
     return schedule  # pragma: no cover - the loop ends when no order fails anew
@@ -224,7 +227,8 @@ class _Simulation:
         self.end = [0] * n_ops
         self.ready = [0] * n_ops
         self.tail = _tails(problem)
-        self.waiting: list[dict[int, Mode]] = [{} for _ in problem.machines]  # operation -> its mode there
+        self.atcs = AtcsPicker(problem, self.tail, lookahead, ATCS_SETUP_LOOKAHEAD)
+        self.waiting: list[dict[int, int]] = [{} for _ in problem.machines]  # operation -> its mode's number
         self.states = machine_states(problem)
         self.free = [0] * len(problem.machines)  # capacity 1: where the machine's last operation ends
         self.heap: list[tuple[int, int, int]] = []  # (minute, version, machine)
@@ -249,12 +253,12 @@ class _Simulation:
         """Operation k may start from minute t (and once its material has arrived)."""
         p = self.p
         i = p.operations[k].order
-        self.ready[k] = max(t, self.material_ready.get(k, 0))
+        self.ready[k] = self.atcs.ready[k] = max(t, self.material_ready.get(k, 0))
         if self.ready[k] + self.tail[k] > p.horizon:
             self.fail(i)
             return
-        for mode in p.operations[k].modes:
-            self.waiting[mode.machine][k] = mode
+        for g, mode in enumerate(p.operations[k].modes, start=self.atcs.first_mode[k]):
+            self.waiting[mode.machine][k] = g
             heapq.heappush(self.pending[mode.machine], (self.ready[k], k))
             self.wake(mode.machine)
 
@@ -299,16 +303,12 @@ class _Simulation:
     def step(self, m: int, now: int) -> None:
         """Machine m is free at ``now``: the rule picks, the fastest alternative runs it."""
         p = self.p
-        ready = self.ready
-        candidates = [(k, mode) for k, mode in self.waiting[m].items() if ready[k] <= now]
-        if p.frozen_orders:
-            started = [
-                c for c in candidates if p.operations[c[0]].order in p.frozen_orders
-            ]  # they must finish
-            candidates = started or candidates
         items = self.states[m].items
         last = items[-1][2] if items and p.machines[m].capacity == 1 else NO_FAMILY
-        k = _pick(p, self.rule, m, now, candidates, self.tail, last, self.lookahead)
+        if self.rule == "atc":
+            k = self.atcs.pick(m, now, list(self.waiting[m].values()), last)
+        else:
+            k = _pick(p, self.rule, self._candidates(m, now))
         options = []
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
@@ -332,6 +332,16 @@ class _Simulation:
             self.release(p.orders[i].operations[p.operations[k].position + 1], finish)
         else:
             self.finish_order(i, finish)
+
+    def _candidates(self, m: int, now: int) -> list[tuple[int, Mode]]:
+        """The operations machine m can start at ``now``: only the frozen orders' ones if
+        there are any (they must finish)."""
+        p, ready, modes = self.p, self.ready, self.atcs.modes
+        candidates = [(k, modes[g]) for k, g in self.waiting[m].items() if ready[k] <= now]
+        if p.frozen_orders:
+            started = [c for c in candidates if p.operations[c[0]].order in p.frozen_orders]
+            candidates = started or candidates
+        return candidates
 
     def run(self) -> tuple[Schedule, set[int]]:
         self.start_up()
@@ -357,17 +367,8 @@ def _tails(problem: ProblemData) -> list[int]:
     return tail
 
 
-def _pick(
-    problem: ProblemData,
-    rule: str,
-    m: int,
-    now: int,
-    candidates: list[tuple[int, Mode]],
-    tail: list[int],
-    last: int = NO_FAMILY,
-    lookahead: float = ATC_LOOKAHEAD,
-) -> int:
-    """The candidate operation the rule runs next on machine m (ties: earlier due, lower index)."""
+def _pick(problem: ProblemData, rule: str, candidates: list[tuple[int, Mode]]) -> int:
+    """The candidate operation EDD, tier-then-EDD or WSPT runs next (ties: earlier due, lower index)."""
     ops, orders = problem.operations, problem.orders
     if rule in ("edd", "tier_edd"):
         tiered = rule == "tier_edd"
@@ -375,28 +376,8 @@ def _pick(
             (tiered and orders[ops[k].order].tier_rank, orders[ops[k].order].due, ops[k].order, k)
             for k, _ in candidates
         )[3]
-    if rule == "wspt":
-        ranked = (
-            (-orders[ops[k].order].weight / max(1, mode.duration), orders[ops[k].order].due, k)
-            for k, mode in candidates
-        )
-        return min(ranked)[2]
-    local_mean = max(1.0, sum(mode.duration for _, mode in candidates) / len(candidates))
-    machine = problem.machines[m]
-    switching = machine.has_changeovers and last != NO_FAMILY
-    setups = [machine.changeover(last, mode.family) if switching else 0 for _, mode in candidates]
-    mean_setup = sum(setups) / len(setups) if any(setups) else 0.0
-    horizon = lookahead * local_mean
-    best: tuple[float, int, int] | None = None
-    for (k, mode), setup in zip(candidates, setups, strict=True):
-        order = orders[ops[k].order]
-        # ATCS: ATC (as _atc), discounted for the changeover from what the machine ran last
-        slack = max(0, order.due - tail[k] - now)
-        index = order.weight / max(1, mode.duration) * math.exp(-slack / horizon)
-        if mean_setup:
-            index *= math.exp(-setup / (ATCS_SETUP_LOOKAHEAD * mean_setup))
-        key = (-index, order.due, k)
-        if best is None or key < best:
-            best = key
-    assert best is not None
-    return best[2]
+    ranked = (
+        (-orders[ops[k].order].weight / max(1, mode.duration), orders[ops[k].order].due, k)
+        for k, mode in candidates
+    )
+    return min(ranked)[2]

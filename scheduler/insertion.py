@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 
+import numpy as np
+
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -39,34 +41,37 @@ class _Stock:
         for d in problem.demands:
             if schedule.is_scheduled(d.order):
                 bisect.insort(self.events[d.material], (schedule.start[d.operation], -d.quantity))
+        self._levels: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def _profile(self, material: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The material's distinct event times, the level after each and the least level
+        from each on (kept until the events change)."""
+        if material not in self._levels:
+            events = np.array(self.events[material], dtype=np.int64).reshape(-1, 2)
+            last = np.append(events[1:, 0] != events[:-1, 0], True)  # the last event of each time
+            times, levels = events[last, 0], np.cumsum(events[:, 1])[last]
+            lowest_after = np.minimum.accumulate(levels[::-1])[::-1]
+            self._levels[material] = times, levels, lowest_after
+        return self._levels[material]
 
     def earliest(self, material: int, quantity: int, t: int) -> int | None:
         """The first minute >= t from which ``quantity`` can be taken without the level ever
         going below zero afterwards; None if never."""
-        events = self.events[material]
-        times = sorted({e[0] for e in events} | {t})
-        level_at: list[int] = []
-        level, j = 0, 0
-        for time in times:
-            while j < len(events) and events[j][0] <= time:
-                level += events[j][1]
-                j += 1
-            level_at.append(level)
-        suffix: int | None = None
-        best = None
-        for idx in range(len(times) - 1, -1, -1):
-            suffix = level_at[idx] if suffix is None else min(suffix, level_at[idx])
-            if times[idx] < t:
-                break
-            if suffix >= quantity:
-                best = times[idx]
-        return best
+        times, levels, lowest_after = self._profile(material)
+        j = int(np.searchsorted(times, t, side="right"))  # events up to t are in
+        level_at_t = int(levels[j - 1]) if j else 0
+        if level_at_t >= quantity and (j == len(times) or lowest_after[j] >= quantity):
+            return t
+        i = max(j, int(np.searchsorted(lowest_after, quantity, side="left")))  # lowest_after rises
+        return int(times[i]) if i < len(times) else None
 
     def take(self, material: int, quantity: int, t: int) -> None:
         bisect.insort(self.events[material], (t, -quantity))
+        self._levels.pop(material, None)
 
     def give_back(self, material: int, quantity: int, t: int) -> None:
         self.events[material].remove((t, -quantity))
+        self._levels.pop(material, None)
 
 
 def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> Schedule:

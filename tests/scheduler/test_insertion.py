@@ -1,0 +1,45 @@
+"""The insertion repair's stock: the first minute from which an amount can be taken for good."""
+
+from __future__ import annotations
+
+import random
+
+from scheduler.insertion import _Stock
+
+
+def _first_safe_minute(events: list[tuple[int, int]], quantity: int, t: int) -> int | None:
+    """By hand: try each candidate minute from t on, checking the level at every later event."""
+    minutes = sorted({at for at, _ in events} | {t})
+
+    def level(x: int) -> int:
+        return sum(change for at, change in events if at <= x)
+
+    for x in minutes:
+        if x >= t and all(level(y) >= quantity for y in minutes if y >= x):
+            return x
+    return None
+
+
+def _stock(events: list[tuple[int, int]]) -> _Stock:
+    stock = _Stock.__new__(_Stock)
+    stock.events, stock._levels = [sorted(events)], {}
+    return stock
+
+
+def test_a_take_waits_until_the_stock_stays_covered_for_good() -> None:
+    stock = _stock([(0, 5), (5, -4), (10, 4)])  # 5 on hand, 4 taken at 5, 4 arrive at 10
+    assert stock.earliest(0, 3, 0) == 10  # taken earlier, the 4 at minute 5 would lack 2
+    assert stock.earliest(0, 3, 25) == 25
+    assert stock.earliest(0, 6, 0) is None
+
+
+def test_the_stock_agrees_with_a_minute_by_minute_check_on_random_levels() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        events = [(0, rng.randint(0, 5))]
+        events += [(rng.randint(0, 30), rng.randint(-6, 6)) for _ in range(rng.randint(0, 8))]
+        quantity, t = rng.randint(0, 8), rng.randint(0, 35)
+        stock = _stock(events)
+        assert stock.earliest(0, quantity, t) == _first_safe_minute(sorted(events), quantity, t)
+        stock.take(0, 2, t)  # the levels follow a change
+        assert stock.earliest(0, quantity, t) == _first_safe_minute(sorted([*events, (t, -2)]), quantity, t)
