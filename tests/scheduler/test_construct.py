@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 
 from scenarios.pipeline import build_scenario_problem, grade_scenario, make_plan, solve_options
-from scheduler.bounds import cost_lower_bound
-from scheduler.construct import ATC_SWEEP, starting_plans
+from scheduler.bounds import cost_lower_bound, search_free_bound
+from scheduler.construct import look_aheads, starting_plans
 from scheduler.dispatch import RULES, dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.stop import StopRequest
 from tests.scheduler.test_lns import plant
 
 
-def test_weighted_tardiness_starts_from_every_rule_and_every_look_ahead() -> None:
+def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> None:
     scenario = plant(60)  # one worker: everything runs, whatever the clock says
     problem = build_scenario_problem(scenario, grade_scenario(scenario))
     starts = starting_plans(problem, solve_options(scenario), StopRequest(), time.perf_counter())
-    sweep = [name for name in starts.plans if name.startswith("atc(")]
+    searched = [name for name in starts.plans if name.startswith("atc(")]
+    k = float(searched[0][6:].split(",")[0].split(")")[0])
+    left_out = search_free_bound(problem, workers=1)[1].left_out or None
+    suffix = "+materials" if left_out else ""
+    assert searched[0] == f"atc(k={k:g}, one run){suffix}"
+    assert searched[1:] == ([] if k == 2 and not left_out else [f"atc(k={k:g}){suffix}"])
     assert set(RULES) <= set(starts.plans)
-    assert [float(name[6:].split(")")[0]) for name in sweep][-len(ATC_SWEEP) :] == list(ATC_SWEEP)
+    one_run = {  # the search always tries k = 2 and 4; its choice is no worse than either
+        k: dispatch(problem, "atc", left_out=left_out, lookahead=k, runs=1).objective_value(
+            "weighted_tardiness"
+        )
+        for k in (2.0, 4.0, k)
+    }
+    assert one_run[k] <= min(one_run[2.0], one_run[4.0])
     assert starts.floor == cost_lower_bound(problem)
 
 
@@ -40,3 +53,30 @@ def test_a_rule_alone_is_just_that_rule() -> None:
     starts = starting_plans(problem, options, StopRequest(), time.perf_counter())
     assert list(starts.plans) == ["atc"] and starts.floor is None
     assert starts.plans["atc"] == insert_unscheduled(dispatch(problem, "atc"))
+
+
+def _searched(cost: Callable[[float], float], answers: int = 1000) -> list[float]:
+    """The look-aheads the line search tries on ``cost`` (rounded), the clock running out
+    after ``answers`` answers."""
+    asked: list[float] = []
+
+    def answer(k: float) -> float | None:
+        if len(asked) >= answers:
+            return None
+        asked.append(round(k, 2))
+        return cost(k)
+
+    look_aheads(answer)
+    return asked
+
+
+def test_the_look_ahead_doubles_while_plans_get_cheaper_then_refines_around_the_best() -> None:
+    assert _searched(lambda k: (math.log2(k) - 3) ** 2) == [2, 4, 8, 16, 11.31, 5.66]
+
+
+def test_the_look_ahead_halves_when_doubling_does_not_help_and_stays_in_range() -> None:
+    assert _searched(lambda k: k) == [2, 4, 1, 0.5, 0.25, 0.35]
+
+
+def test_the_look_ahead_search_stops_when_time_is_up() -> None:
+    assert _searched(lambda k: -k, answers=3) == [2, 4, 8]
