@@ -2,9 +2,10 @@
 
 Each step frees a neighbourhood of orders (those sharing a scarce material, those
 running at about the same time, or the costliest ones) and re-plans only them with
-CP-SAT, everything else held where it is: the held operations occupy their machines
-(with their families, for changeovers), their consumptions are taken out of the stock
-at their times. A step's
+CP-SAT, everything else held where it is: the held operations occupy the machines the
+freed ones may use (with their families, for changeovers), their consumptions are taken
+out of the stock of the materials the freed ones need, at their times (other machines and
+materials do not matter to the step and stay out of its model). A step's
 plan replaces the incumbent when it costs less; the neighbourhood grows after steps
 solved to optimality and shrinks after steps that ran out of time.
 """
@@ -76,20 +77,26 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
     """The sub-problem in which only ``chosen`` orders (with their after_order links) are free."""
     free, release = _free_orders(p, s, chosen)
     free_set = set(free)
+    # only the machines and materials the freed orders may use keep what stays around them
+    usable = {mode.machine for i in free for k in p.orders[i].operations for mode in p.operations[k].modes}
+    needed = {d.material for i in free for d in p.demands_of_order.get(i, ())}
     held: list[list[Held]] = [[] for _ in p.machines]
-    for k, m in enumerate(s.machine):
-        if m >= 0 and p.operations[k].order not in free_set:
-            held[m].append(Held(s.start[k], s.end[k], p.mode(k, m).family))
+    for m in usable:
+        for k in s.operations_on[m]:
+            if p.operations[k].order not in free_set:
+                held[m].append(Held(s.start[k], s.end[k], p.mode(k, m).family))
     machines = tuple(
-        replace(m, held=tuple(sorted(held[j], key=lambda h: (h.start, h.end))))
+        replace(m, held=tuple(sorted(held[j], key=lambda h: (h.start, h.end)))) if j in usable else m
         for j, m in enumerate(p.machines)
     )
     taken: list[list[tuple[int, int]]] = [[] for _ in p.materials]
-    for d in p.demands:
-        if d.order not in free_set and s.is_scheduled(d.order):
-            taken[d.material].append((s.start[d.operation], -d.quantity))
+    for material in needed:
+        for d in p.demands_of_material[material]:
+            if d.order not in free_set and s.is_scheduled(d.order):
+                taken[material].append((s.start[d.operation], -d.quantity))
     materials = tuple(
-        replace(m, receipts=tuple(sorted([*m.receipts, *taken[j]]))) for j, m in enumerate(p.materials)
+        replace(m, receipts=tuple(sorted([*m.receipts, *taken[j]]))) if j in needed else m
+        for j, m in enumerate(p.materials)
     )
     index = {old: new for new, old in enumerate(free)}
     orders: list[Order] = []

@@ -203,6 +203,13 @@ class ProblemData:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
+    def demands_of_material(self) -> tuple[tuple[Demand, ...], ...]:
+        out: list[list[Demand]] = [[] for _ in self.materials]
+        for d in self.demands:
+            out[d.material].append(d)
+        return tuple(tuple(v) for v in out)
+
+    @cached_property
     def successors(self) -> tuple[tuple[int, ...], ...]:
         """Orders that may start only after each order finishes (after_order)."""
         out: list[list[int]] = [[] for _ in self.orders]

@@ -51,6 +51,15 @@ class Schedule:
             previous[self.machine[k]] = k
         return out
 
+    @cached_property
+    def operations_on(self) -> tuple[tuple[int, ...], ...]:
+        """Per machine, the operations planned on it (by index)."""
+        out: list[list[int]] = [[] for _ in self.problem.machines]
+        for k, m in enumerate(self.machine):
+            if m >= 0:
+                out[m].append(k)
+        return tuple(tuple(ops) for ops in out)
+
     def duration(self, op: int, machine: int) -> int:
         """Working minutes of ``op`` on ``machine`` (its wall-clock length may be longer)."""
         return self.problem.mode(op, machine).duration

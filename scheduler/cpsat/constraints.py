@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat.variables import Circuit, Variables
-from scheduler.problem import NO_FAMILY, Demand, ProblemData
+from scheduler.problem import NO_FAMILY, Demand, Machine, ProblemData
 
 
 def add_one_mode_per_operation(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
@@ -170,12 +171,10 @@ def _machine_circuit(
     start); depot arcs likewise, when a held operation always comes before or after.
     """
     machine = problem.machines[m]
-    held = sorted(
-        (h for h in range(len(machine.held)) if with_held),
-        key=lambda h: (machine.held[h].start, machine.held[h].end),
-    )
+    free_nodes = [_node(problem, v, m, ref) for ref in refs]
+    held = _held_in_reach(machine, free_nodes) if with_held else []
     circuit = Circuit([*refs, *((-1, h) for h in held)], {})
-    nodes = [_node(problem, v, m, ref) for ref in circuit.nodes]
+    nodes = free_nodes + [_node(problem, v, m, ref) for ref in circuit.nodes[len(refs) :]]
     held_starts = [machine.held[h].start for h in held]
     held_ends = [machine.held[h].end for h in held]
 
@@ -200,24 +199,35 @@ def _machine_circuit(
             arc(n, 0)
     if not held:
         arc(0, 0)
-    for a, first in enumerate(nodes, start=1):
-        for b, then in enumerate(nodes, start=1):
-            if a == b or _both_held_apart(circuit.nodes, a, b):
-                continue
-            gap = machine.changeover(first.family, then.family)
-            if then.latest_start < first.earliest_end + gap or held_between(
-                first.latest_end, then.earliest_start
-            ):
-                continue
-            model.add(then.start >= first.end + gap).only_enforce_if(arc(a, b))
+    free = range(1, len(refs) + 1)
+    held_nodes = range(len(refs) + 1, len(nodes) + 1)
+    pairs = [(a, b) for a in free for b in range(1, len(nodes) + 1) if a != b]
+    pairs += [(a, b) for a in held_nodes for b in free]
+    pairs += itertools.pairwise(held_nodes)  # held ones follow each other in time
+    for a, b in pairs:
+        first, then = nodes[a - 1], nodes[b - 1]
+        gap = machine.changeover(first.family, then.family)
+        if then.latest_start < first.earliest_end + gap or held_between(
+            first.latest_end, then.earliest_start
+        ):
+            continue
+        model.add(then.start >= first.end + gap).only_enforce_if(arc(a, b))
     model.add_circuit(arcs)
     return circuit
 
 
-def _both_held_apart(nodes: list[tuple[int, int]], a: int, b: int) -> bool:
-    """Two held operations that are not next to each other in time (held come sorted by start)."""
-    (ka, ja), (kb, jb) = nodes[a - 1], nodes[b - 1]
-    return ka < 0 and kb < 0 and jb != ja + 1
+def _held_in_reach(machine: Machine, free_nodes: list[Node]) -> list[int]:
+    """The held operations (indices, by start) that the circuit needs: those that may sit
+    among the free ones, and the last one wholly before and the first one wholly after them
+    (the rest keep their own order and gaps, and the no-overlap keeps free ones off them)."""
+    held = sorted(range(len(machine.held)), key=lambda h: (machine.held[h].start, machine.held[h].end))
+    if not free_nodes:
+        return held
+    lo = min(n.earliest_start for n in free_nodes)
+    hi = max(n.latest_end for n in free_nodes)
+    before = [h for h in held if machine.held[h].end < lo]
+    after = [h for h in held if machine.held[h].start > hi]
+    return held[max(0, len(before) - 1) : len(held) - max(0, len(after) - 1)]
 
 
 MAX_STOCK_UNITS = 2**50  # stock sums stay far inside CP-SAT's 64-bit arithmetic

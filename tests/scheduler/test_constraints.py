@@ -230,3 +230,17 @@ def test_makespan_on_a_two_machine_flow_shop(tmp_path: Path) -> None:
     plan = make_plan_for(tmp_path / "s", tables, settings_text(objective="makespan"))
     assert plan.tables.summary["objective_value"] == 7
     assert plan.tables.summary["status"] == "optimal"
+
+
+def test_a_circuit_keeps_only_the_held_operations_the_free_ones_can_reach() -> None:
+    from scheduler.cpsat.constraints import Node, _held_in_reach
+    from scheduler.problem import Held, Machine
+
+    held = (Held(200, 210), Held(0, 10), Held(100, 110), Held(20, 30), Held(35, 40), Held(95, 100))
+    machine = Machine("M", "M", "G", held=held)
+    free = [Node(0, 0, 0, None, 40, 60, 45, 70), Node(0, 0, 0, None, 50, 80, 55, 90)]  # may run 40..90
+    kept = [(held[h].start, held[h].end) for h in _held_in_reach(machine, free)]
+    # 35..40 ends where the free ones may start (kept), 20..30 is the last one wholly before,
+    # 95..100 the first one wholly after 90; the others cannot neighbour a free one
+    assert kept == [(20, 30), (35, 40), (95, 100)]
+    assert len(_held_in_reach(machine, [])) == len(held)
