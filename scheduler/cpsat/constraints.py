@@ -41,16 +41,22 @@ def add_machine_capacity(model: cp_model.CpModel, problem: ProblemData, v: Varia
     """A machine runs at most ``capacity`` operations at a time (with those held in place).
 
     Downtime and non-working time need nothing here: the start domains keep operations
-    out of them (see :mod:`scheduler.cpsat.variables`).
+    out of them (see :mod:`scheduler.cpsat.variables`). Held operations that no free one
+    can reach stay out.
     """
     per_machine: list[list[cp_model.IntervalVar]] = [[] for _ in problem.machines]
-    for ops in v.operations:
-        for mode in ops.modes:
+    refs: list[list[tuple[int, int]]] = [[] for _ in problem.machines]
+    for k, ops in enumerate(v.operations):
+        for j, mode in enumerate(ops.modes):
             per_machine[mode.machine].append(mode.interval)
+            refs[mode.machine].append((k, j))
     for m, machine in enumerate(problem.machines):
+        if not per_machine[m]:
+            continue
+        reach = _held_in_reach(machine, [_node(problem, v, m, ref) for ref in refs[m]])
         held = [
             model.new_fixed_size_interval_var(h.start, h.end - h.start, f"held[{machine.id},{h.start}]")
-            for h in machine.held  # empty ones too: nothing may run across them
+            for h in (machine.held[i] for i in reach)  # empty ones too: nothing may run across them
         ]
         intervals = per_machine[m] + held
         if not per_machine[m] or len(intervals) <= (1 if machine.capacity == 1 else machine.capacity):
@@ -219,7 +225,7 @@ def _machine_circuit(
 def _held_in_reach(machine: Machine, free_nodes: list[Node]) -> list[int]:
     """The held operations (indices, by start) that the circuit needs: those that may sit
     among the free ones, and the last one wholly before and the first one wholly after them
-    (the rest keep their own order and gaps, and the no-overlap keeps free ones off them)."""
+    (the rest can meet no free one: they keep their own order, gaps and capacity)."""
     held = sorted(range(len(machine.held)), key=lambda h: (machine.held[h].start, machine.held[h].end))
     if not free_nodes:
         return held
@@ -227,7 +233,10 @@ def _held_in_reach(machine: Machine, free_nodes: list[Node]) -> list[int]:
     hi = max(n.latest_end for n in free_nodes)
     before = [h for h in held if machine.held[h].end < lo]
     after = [h for h in held if machine.held[h].start > hi]
-    return held[max(0, len(before) - 1) : len(held) - max(0, len(after) - 1)]
+    kept = {*before[-1:], *after[:1]} | {
+        h for h in held if machine.held[h].end >= lo and machine.held[h].start <= hi
+    }
+    return [h for h in held if h in kept]  # on a machine of capacity 1: a stretch of consecutive ones
 
 
 MAX_STOCK_UNITS = 2**50  # stock sums stay far inside CP-SAT's 64-bit arithmetic

@@ -244,3 +244,7 @@ def test_a_circuit_keeps_only_the_held_operations_the_free_ones_can_reach() -> N
     # 95..100 the first one wholly after 90; the others cannot neighbour a free one
     assert kept == [(20, 30), (35, 40), (95, 100)]
     assert len(_held_in_reach(machine, [])) == len(held)
+    overlapping = (Held(0, 100), Held(10, 20), Held(15, 25))  # a machine of capacity 2
+    machine = Machine("M", "M", "G", capacity=2, held=overlapping)
+    kept = [(overlapping[h].start, overlapping[h].end) for h in _held_in_reach(machine, free)]
+    assert kept == [(0, 100), (15, 25)]  # 0..100 runs into 40..90; 15..25 is the last before
