@@ -31,6 +31,7 @@ log = logging.getLogger("tierplan")
 RULES_SHARE = 0.4
 RULE_PREFERENCE = ("atc", "tier_edd", "wspt", "edd")  # on generated plants ATC is usually best
 LOOKAHEAD_RANGE = (0.25, 256.0)  # the k of ATC the line search may try
+LOOKAHEAD_PATIENCE = 2  # doublings in a row without a better plan before the search turns
 BEST_SHARE = 0.6  # the full dispatch at the best look-ahead still runs within this share
 BOUND_SHARE = 0.05  # of the time limit, at most MATERIAL_SECONDS: the material part of the bound
 
@@ -107,21 +108,24 @@ def _atc_variants(
 
 def look_aheads(cost: Callable[[float], float | None]) -> None:
     """A line search over ATC's k in doublings from the textbook 2, for the k that ``cost``
-    likes best: up while the plans get cheaper (down if 4 is no better than 2), then one step
-    of sqrt(2) either side of the best. ``cost`` returns None when time is up."""
+    likes best: up until LOOKAHEAD_PATIENCE doublings in a row bring nothing better (down
+    the same way if going up never helped; plans are not smooth in k), then one step of
+    sqrt(2) either side of the best. ``cost`` returns None when time is up."""
     best = ATC_LOOKAHEAD
     best_cost = cost(best)
     if best_cost is None:
         return
     for factor in (2.0, 0.5):
-        k = best * factor
-        while LOOKAHEAD_RANGE[0] <= k <= LOOKAHEAD_RANGE[1]:
+        k, misses = best * factor, 0
+        while LOOKAHEAD_RANGE[0] <= k <= LOOKAHEAD_RANGE[1] and misses < LOOKAHEAD_PATIENCE:
             value = cost(k)
             if value is None:
                 return
-            if value >= best_cost:
-                break
-            best, best_cost, k = k, value, k * factor
+            if value < best_cost:
+                best, best_cost, misses = k, value, 0
+            else:
+                misses += 1
+            k *= factor
         if best != ATC_LOOKAHEAD:
             break
     for k in (best * math.sqrt(2), best / math.sqrt(2)):

@@ -71,11 +71,16 @@ def _searched(cost: Callable[[float], float], answers: int = 1000) -> list[float
 
 
 def test_the_look_ahead_doubles_while_plans_get_cheaper_then_refines_around_the_best() -> None:
-    assert _searched(lambda k: (math.log2(k) - 3) ** 2) == [2, 4, 8, 16, 11.31, 5.66]
+    assert _searched(lambda k: (math.log2(k) - 3) ** 2) == [2, 4, 8, 16, 32, 11.31, 5.66]
+
+
+def test_the_look_ahead_search_looks_past_one_worse_doubling() -> None:
+    bumpy = {2: 10.0, 4: 8.0, 8: 9.0, 16: 5.0, 32: 6.0, 64: 7.0}
+    assert _searched(lambda k: bumpy.get(k, 20.0)) == [2, 4, 8, 16, 32, 64, 22.63, 11.31]
 
 
 def test_the_look_ahead_halves_when_doubling_does_not_help_and_stays_in_range() -> None:
-    assert _searched(lambda k: k) == [2, 4, 1, 0.5, 0.25, 0.35]
+    assert _searched(lambda k: k) == [2, 4, 8, 1, 0.5, 0.25, 0.35]
 
 
 def test_the_look_ahead_search_stops_when_time_is_up() -> None:
