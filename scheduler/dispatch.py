@@ -167,7 +167,7 @@ def allocate_materials(
     the stock consumed by time t never exceeds what has arrived by t. Frozen consumptions
     (before the freeze) are promised first: every other operation starts after them.
     """
-    blocked = closure(problem, excluded)
+    blocked = closure(problem, excluded - problem.frozen_orders)  # started orders run on, with their material
     frozen = [0] * len(problem.materials)
     for d in problem.demands:
         if d.operation in problem.fixed:
