@@ -79,8 +79,8 @@ def _atc_variants(
     time_is_up: Callable[..., bool],
 ) -> None:
     """ATC with the covering's material choice and the look-ahead k that :func:`look_aheads`
-    finds best. Each k is judged by one simulation run (a 20,000-order plant takes about
-    12 s a run); the best run, repaired by insertion, becomes a start, and so does the full
+    finds best. Each k is judged by one simulation run (a 20,000-order plant takes 13-18 s
+    a run); the best run, repaired by insertion, becomes a start, and so does the full
     dispatch at that k (runs again without the orders that did not finish: better on some
     plants, worse on others) while the time is within BEST_SHARE."""
     left_out = choice.left_out or None
