@@ -9,40 +9,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from scheduler.problem import NO_FAMILY, Mode, ProblemData
+from scheduler.problem import NO_FAMILY, ProblemData
 
 
 class AtcsPicker:
-    """Scores the operations waiting for a machine; modes are numbered per operation in order."""
+    """Scores the operations waiting for a machine; a waiting operation is given by its mode's
+    position in :attr:`ProblemData.all_modes`."""
 
     def __init__(
         self, problem: ProblemData, tail: list[int], lookahead: float, setup_lookahead: float
     ) -> None:
         self.problem, self.lookahead, self.setup_lookahead = problem, lookahead, setup_lookahead
-        self.modes: list[Mode] = []
-        self.first_mode: list[int] = []
-        mode_op: list[int] = []
-        for k, op in enumerate(problem.operations):
-            self.first_mode.append(len(self.modes))
-            self.modes.extend(op.modes)
-            mode_op.extend([k] * len(op.modes))
+        modes = problem.all_modes
         orders = [problem.orders[op.order] for op in problem.operations]
-        self.mode_op = np.array(mode_op, dtype=np.int64)
-        self.duration = np.array([m.duration for m in self.modes], dtype=np.float64)
-        self.family = np.array([m.family - NO_FAMILY for m in self.modes], dtype=np.int64)
+        self.mode_op = np.repeat(
+            np.arange(len(problem.operations)), [len(op.modes) for op in problem.operations]
+        )
+        self.duration = np.array([m.duration for m in modes], dtype=np.float64)
+        self.family = np.array([m.family - NO_FAMILY for m in modes], dtype=np.int64)
         self.weight = np.array([o.weight for o in orders], dtype=np.float64)
         self.latest_start = np.array([o.due - tail[k] for k, o in enumerate(orders)], dtype=np.float64)
         self.due = [o.due for o in orders]
         self.frozen = np.array([op.order in problem.frozen_orders for op in problem.operations], dtype=bool)
         self.ready = np.zeros(len(problem.operations), dtype=np.int64)
         self._changeovers: dict[int, np.ndarray] = {}
-
-    def mode_of(self, k: int, machine: int) -> int:
-        """The number of operation k's mode on ``machine``."""
-        g = self.first_mode[k]
-        while self.modes[g].machine != machine:
-            g += 1
-        return g
 
     def changeover_matrix(self, m: int) -> np.ndarray:
         """Machine m's changeover minutes, [before family + 1, after family + 1] (0: no family)."""

@@ -219,16 +219,16 @@ class _Simulation:
         stop: StopRequest | None = None,
         lookahead: float = ATC_LOOKAHEAD,
     ) -> None:
-        self.p, self.rule, self.material_ready = problem, rule, material_ready
-        self.stop, self.lookahead = stop, lookahead
+        self.p, self.rule, self.material_ready, self.stop = problem, rule, material_ready, stop
         n_ops = len(problem.operations)
         self.machine = [-1] * n_ops
         self.start = [-1] * n_ops
         self.end = [0] * n_ops
         self.ready = [0] * n_ops
         self.tail = _tails(problem)
-        self.atcs = AtcsPicker(problem, self.tail, lookahead, ATCS_SETUP_LOOKAHEAD)
-        self.waiting: list[dict[int, int]] = [{} for _ in problem.machines]  # operation -> its mode's number
+        self.atcs = AtcsPicker(problem, self.tail, lookahead, ATCS_SETUP_LOOKAHEAD) if rule == "atc" else None
+        # operation -> its mode there, as a position in problem.all_modes
+        self.waiting: list[dict[int, int]] = [{} for _ in problem.machines]
         self.states = machine_states(problem)
         self.free = [0] * len(problem.machines)  # capacity 1: where the machine's last operation ends
         self.heap: list[tuple[int, int, int]] = []  # (minute, version, machine)
@@ -253,11 +253,13 @@ class _Simulation:
         """Operation k may start from minute t (and once its material has arrived)."""
         p = self.p
         i = p.operations[k].order
-        self.ready[k] = self.atcs.ready[k] = max(t, self.material_ready.get(k, 0))
+        self.ready[k] = max(t, self.material_ready.get(k, 0))
+        if self.atcs is not None:
+            self.atcs.ready[k] = self.ready[k]
         if self.ready[k] + self.tail[k] > p.horizon:
             self.fail(i)
             return
-        for g, mode in enumerate(p.operations[k].modes, start=self.atcs.first_mode[k]):
+        for g, mode in enumerate(p.operations[k].modes, start=p.first_mode[k]):
             self.waiting[mode.machine][k] = g
             heapq.heappush(self.pending[mode.machine], (self.ready[k], k))
             self.wake(mode.machine)
@@ -305,7 +307,7 @@ class _Simulation:
         p = self.p
         items = self.states[m].items
         last = items[-1][2] if items and p.machines[m].capacity == 1 else NO_FAMILY
-        if self.rule == "atc":
+        if self.atcs is not None:
             k = self.atcs.pick(m, now, list(self.waiting[m].values()), last)
         else:
             k = _pick(p, self.rule, self._candidates(m, now))
@@ -336,7 +338,7 @@ class _Simulation:
     def _candidates(self, m: int, now: int) -> list[tuple[int, Mode]]:
         """The operations machine m can start at ``now``: only the frozen orders' ones if
         there are any (they must finish)."""
-        p, ready, modes = self.p, self.ready, self.atcs.modes
+        p, ready, modes = self.p, self.ready, self.p.all_modes
         candidates = [(k, modes[g]) for k, g in self.waiting[m].items() if ready[k] <= now]
         if p.frozen_orders:
             started = [c for c in candidates if p.operations[c[0]].order in p.frozen_orders]

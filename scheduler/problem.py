@@ -168,6 +168,20 @@ class ProblemData:
         return bool(self.previous) and self.stability_weight > 0
 
     @cached_property
+    def all_modes(self) -> tuple[Mode, ...]:
+        """Every mode of every operation, operation by operation (see :attr:`first_mode`)."""
+        return tuple(mode for op in self.operations for mode in op.modes)
+
+    @cached_property
+    def first_mode(self) -> tuple[int, ...]:
+        """Per operation, the position of its first mode in :attr:`all_modes`."""
+        out, at = [], 0
+        for op in self.operations:
+            out.append(at)
+            at += len(op.modes)
+        return tuple(out)
+
+    @cached_property
     def _modes(self) -> dict[tuple[int, int], Mode]:
         return {(k, m.machine): m for k, op in enumerate(self.operations) for m in op.modes}
 

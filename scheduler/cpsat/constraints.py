@@ -59,7 +59,7 @@ def add_machine_capacity(model: cp_model.CpModel, problem: ProblemData, v: Varia
             for h in (machine.held[i] for i in reach)  # empty ones too: nothing may run across them
         ]
         intervals = per_machine[m] + held
-        if not per_machine[m] or len(intervals) <= (1 if machine.capacity == 1 else machine.capacity):
+        if len(intervals) <= (1 if machine.capacity == 1 else machine.capacity):
             continue
         if machine.capacity == 1:
             model.add_no_overlap(intervals)
