@@ -70,7 +70,7 @@ def test_a_breakdown_moves_far_fewer_operations_with_the_stability_term(tmp_path
         "--material-cover",
         "1.0",
     )
-    _with_settings(plant, workers=2, time_limit_s=8)
+    _with_settings(plant, workers=1, time_limit_s=8)
     _run("schedule", str(plant), "--out", str(tmp_path / "before"), "--quiet")
     _break_busiest_machine(plant, tmp_path / "before", hours=10)
     outcome = {}
