@@ -25,7 +25,7 @@ from scheduler.stop import StopRequest
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
 STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
 STEP_PARAMETERS = (("cp_model_probing_level", 0),)  # probing alone can eat a short step's time
-WINDOW = 1440  # minutes a planned operation of a neighbourhood may move either way: small, fast models
+WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
 KINDS = ("material", "time", "costly")
 
 

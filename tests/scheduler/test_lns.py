@@ -165,3 +165,30 @@ def test_the_timeline_keeps_the_changeover_to_an_empty_operation_where_an_operat
     state.place(60, 60, p.mode(z, 0).family)  # Z, empty, at minute 60
     # A1 [0, 60) would end where Z sits with no time to switch to light: it goes after Z
     assert state.earliest(0, p.mode(a1, 0)) == (120, 180)
+
+
+def test_a_step_can_hand_stock_on_hand_to_an_urgent_order_days_earlier(tmp_path: Path) -> None:
+    """10 kg on hand, 10 kg more on day 4. The incumbent gives the stock to C-order X (due
+    day 6) and lets A-order Y (due day 1) wait for the receipt: 4,330 min late. Swapping
+    them moves each by four days, and then nobody is late."""
+    from scenarios.model import load_scenario
+    from tests.helpers import at, customers, one_machine_shop, order_row, settings_text, write_scenario
+
+    day = 1440
+    tables = one_machine_shop(
+        [order_row("X", 10, due=6 * day, customer="c"), order_row("Y", 10, due=day, customer="a")],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        receipts=[{"material_id": "K", "arrival": at(4 * day), "quantity": 10.0}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 1, "step": 10}],
+    )
+    scenario = load_scenario(write_scenario(tmp_path, tables, settings_text(horizon_days=7)))
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    x, y = (next(i for i, o in enumerate(p.orders) if o.id == name) for name in ("X", "Y"))
+    start = [0] * len(p.operations)
+    start[p.orders[y].first_op] = 4 * day
+    incumbent = Schedule(p, (0,) * len(p.operations), tuple(start))
+    assert incumbent.objective_value("weighted_tardiness") == p.orders[y].weight * (4 * day + 10 - day)
+    better, _, improved = improve(incumbent, SolverSettings(1.0, 2, 0), 1.0)  # tiny steps: wall time
+    assert improved >= 1 and better.objective_value("weighted_tardiness") == 0
+    assert better.start[p.orders[y].first_op] < better.start[p.orders[x].first_op]
