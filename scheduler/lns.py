@@ -24,6 +24,7 @@ from scheduler.stop import StopRequest
 
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
 STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
+MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the limit
 STEP_PARAMETERS = (("cp_model_probing_level", 0),)  # probing alone can eat a short step's time
 WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
 KINDS = ("material", "time", "costly")
@@ -259,7 +260,7 @@ def improve(
         budget = min(STEP_SECONDS, seconds - used)
         step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
         rounds = primary_rounds(n.problem, objective)
-        candidate, solved = incumbent, True
+        candidate, solved, step_began = incumbent, True, used
         for name in rounds:
             outcome = model.solve_round(name, step, budget / len(rounds), stop=stop)
             used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
@@ -271,6 +272,8 @@ def improve(
             candidate = outcome.schedule
             model.keep_at_most(name, model.value_of(name, candidate))
             model.hint(candidate)
+        if settings.deterministic:  # tiny models take next to no work, but each costs a model
+            used = max(used, step_began + MIN_STEP_SECONDS)
         if candidate is not incumbent:
             merged = merge(s, n, candidate)
             if merged.objective_vector(objective) < s.objective_vector(objective):
