@@ -1,6 +1,6 @@
 """Large neighbourhood search for plans too large for one CP-SAT model to improve.
 
-Each step frees a neighbourhood of orders (those sharing a scarce material, those
+Each step frees a neighbourhood of orders (users of a material whose users cost, those
 running at about the same time, or the costliest ones) and re-plans only them with
 CP-SAT, everything else held where it is: the held operations occupy the machines the
 freed ones may use (with their families, for changeovers), their consumptions are taken
@@ -170,11 +170,7 @@ def _choose(
 ) -> set[int]:
     movable = [i for i in range(len(p.orders)) if i not in p.frozen_orders]
     if kind == "material" and p.demands:
-        material = rng.choice(sorted({d.material for d in p.demands}))
-        users = sorted(
-            {d.order for d in p.demands if d.material == material and d.order not in p.frozen_orders}
-        )
-        return set(rng.sample(users, min(size, len(users))))
+        return _material_users(p, s, size, rng)
     if kind == "time":
         planned = sorted((s.start[p.orders[i].first_op], i) for i in movable if s.is_scheduled(i))
         if planned:
@@ -183,6 +179,24 @@ def _choose(
             left_out = [i for i in movable if not s.is_scheduled(i)]
             return window | set(rng.sample(left_out, min(len(left_out), max(1, size // 5))))
     return _related(p, s, movable, size, rng, by_tier)
+
+
+def _material_users(p: ProblemData, s: Schedule, size: int, rng: random.Random) -> set[int]:
+    """Users of one material, drawn by what its users cost: its costliest users (late or
+    left out) and others at random, which may give their stock up to them."""
+    materials = sorted({d.material for d in p.demands})
+    users_of = [
+        sorted({d.order for d in p.demands_of_material[m] if d.order not in p.frozen_orders})
+        for m in materials
+    ]
+    costs = [sum(_cost(s, i) for i in users) for users in users_of]
+    pick = (
+        rng.choices(range(len(materials)), weights=costs)[0] if any(costs) else rng.randrange(len(materials))
+    )
+    users = users_of[pick]
+    costly = [i for i in sorted(users, key=lambda i: -_cost(s, i))[: max(1, size // 2)] if _cost(s, i) > 0]
+    rest = [i for i in users if i not in set(costly)]
+    return {*costly, *rng.sample(rest, min(size - len(costly), len(rest)))}
 
 
 def _related(

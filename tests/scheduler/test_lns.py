@@ -193,3 +193,39 @@ def test_a_step_can_hand_stock_on_hand_to_an_urgent_order_days_earlier(tmp_path:
     assert improved >= 1 and better.objective_value("weighted_tardiness") == 0
     assert steps <= 2.0 / MIN_STEP_SECONDS  # each tiny step still counts (it once ran 200 s)
     assert better.start[p.orders[y].first_op] < better.start[p.orders[x].first_op]
+
+
+def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(tmp_path: Path) -> None:
+    """K1's users are on time, B1 (a K2 user) cannot be: every material step frees K2's
+    users, B1 among them."""
+    from scenarios.model import load_scenario
+    from scheduler.lns import _material_users
+    from tests.helpers import one_machine_shop, order_row, settings_text, write_scenario
+
+    rows = [
+        order_row("A1", 10, due=1000, product="P1"),
+        order_row("A2", 10, due=1000, product="P1"),
+        order_row("B1", 10, due=5, product="P2"),
+        order_row("B2", 10, due=1000, product="P2"),
+    ]
+    tables = one_machine_shop(
+        rows,
+        routings=[
+            {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
+            for product in ("P1", "P2")
+        ],
+        materials=[{"material_id": "K1", "on_hand": 100}, {"material_id": "K2", "on_hand": 100}],
+        bom=[
+            {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
+            {"product_id": "P2", "material_id": "K2", "quantity_per_unit": 1, "step": 10},
+        ],
+    )
+    scenario = load_scenario(write_scenario(tmp_path, tables, settings_text()))
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    s = insert_unscheduled(dispatch(p, "edd"))
+    ids = {o.id: i for i, o in enumerate(p.orders)}
+    assert s.tardiness(ids["B1"]) > 0 and all(s.tardiness(i) == 0 for o, i in ids.items() if o != "B1")
+    rng = random.Random(0)
+    for size in (1, 2, 4):
+        chosen = _material_users(p, s, size, rng)
+        assert ids["B1"] in chosen and chosen <= {ids["B1"], ids["B2"]}
