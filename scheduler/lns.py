@@ -170,7 +170,7 @@ def _choose(
 ) -> set[int]:
     movable = [i for i in range(len(p.orders)) if i not in p.frozen_orders]
     if kind == "material" and p.demands:
-        return _material_users(p, s, size, rng)
+        return _material_users(p, s, movable, size, rng, by_tier)
     if kind == "time":
         planned = sorted((s.start[p.orders[i].first_op], i) for i in movable if s.is_scheduled(i))
         if planned:
@@ -181,22 +181,37 @@ def _choose(
     return _related(p, s, movable, size, rng, by_tier)
 
 
-def _material_users(p: ProblemData, s: Schedule, size: int, rng: random.Random) -> set[int]:
-    """Users of one material, drawn by what its users cost: its costliest users (late or
-    left out) and others at random, which may give their stock up to them."""
+def _material_users(
+    p: ProblemData, s: Schedule, movable: list[int], size: int, rng: random.Random, by_tier: bool = False
+) -> set[int]:
+    """Users of one material, drawn by what its users cost (``by_tier``: those of the best
+    tier that has costs): its costliest users and others at random, which may give their
+    stock up to them."""
+    focus = set(_focus(p, s, movable, by_tier))
+    cost = {i: _cost(s, i) for i in focus}
     materials = sorted({d.material for d in p.demands})
     users_of = [
         sorted({d.order for d in p.demands_of_material[m] if d.order not in p.frozen_orders})
         for m in materials
     ]
-    costs = [sum(_cost(s, i) for i in users) for users in users_of]
+    costs = [sum(cost.get(i, 0.0) for i in users) for users in users_of]
     pick = (
         rng.choices(range(len(materials)), weights=costs)[0] if any(costs) else rng.randrange(len(materials))
     )
     users = users_of[pick]
-    costly = [i for i in sorted(users, key=lambda i: -_cost(s, i))[: max(1, size // 2)] if _cost(s, i) > 0]
+    ranked = sorted(users, key=lambda i: -cost.get(i, 0.0))
+    costly = [i for i in ranked[: max(1, size // 2)] if cost.get(i, 0.0) > 0]
     rest = [i for i in users if i not in set(costly)]
     return {*costly, *rng.sample(rest, min(size - len(costly), len(rest)))}
+
+
+def _focus(p: ProblemData, s: Schedule, movable: list[int], by_tier: bool) -> list[int]:
+    """The orders a step works for: all movable ones, or (``by_tier``) those of the best
+    tier that has costs (none when no order costs anything)."""
+    if not by_tier:
+        return movable
+    ranks = [p.orders[i].tier_rank for i in movable if _cost(s, i) > 0]
+    return [i for i in movable if p.orders[i].tier_rank == min(ranks)] if ranks else []
 
 
 def _related(
@@ -204,15 +219,7 @@ def _related(
 ) -> set[int]:
     """One of the costliest orders (of the best tier that has costs, ``by_tier``) and the
     orders closest to it on its machines and materials."""
-    if by_tier:
-        ranks = [p.orders[i].tier_rank for i in movable if _cost(s, i) > 0]
-        if ranks:
-            movable_first = [i for i in movable if p.orders[i].tier_rank == min(ranks)]
-            costly = sorted(movable_first, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
-        else:
-            costly = []
-    else:
-        costly = sorted(movable, key=lambda i: -_cost(s, i))[: max(4, size // 4)]
+    costly = sorted(_focus(p, s, movable, by_tier), key=lambda i: -_cost(s, i))[: max(4, size // 4)]
     if not costly:
         return set()
     seed = rng.choice(costly)

@@ -196,16 +196,17 @@ def test_a_step_can_hand_stock_on_hand_to_an_urgent_order_days_earlier(tmp_path:
 
 
 def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(tmp_path: Path) -> None:
-    """K1's users are on time, B1 (a K2 user) cannot be: every material step frees K2's
-    users, B1 among them."""
+    """EDD runs A1 (tier A, K1), B1 (tier C, K2), then the rest: A1 ends 5 min late, B1 11.
+    A weighted step frees a costly material's users, its costliest among them; a
+    lexicographic step (by tier) always frees K1's, for tier A."""
     from scenarios.model import load_scenario
     from scheduler.lns import _material_users
-    from tests.helpers import one_machine_shop, order_row, settings_text, write_scenario
+    from tests.helpers import customers, one_machine_shop, order_row, settings_text, write_scenario
 
     rows = [
-        order_row("A1", 10, due=1000, product="P1"),
+        order_row("A1", 10, due=5, product="P1", customer="a"),
         order_row("A2", 10, due=1000, product="P1"),
-        order_row("B1", 10, due=5, product="P2"),
+        order_row("B1", 10, due=9, product="P2"),
         order_row("B2", 10, due=1000, product="P2"),
     ]
     tables = one_machine_shop(
@@ -214,6 +215,7 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
             {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
             for product in ("P1", "P2")
         ],
+        customers=customers({"a": "A", "c": "C"}),
         materials=[{"material_id": "K1", "on_hand": 100}, {"material_id": "K2", "on_hand": 100}],
         bom=[
             {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
@@ -224,8 +226,12 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     s = insert_unscheduled(dispatch(p, "edd"))
     ids = {o.id: i for i, o in enumerate(p.orders)}
-    assert s.tardiness(ids["B1"]) > 0 and all(s.tardiness(i) == 0 for o, i in ids.items() if o != "B1")
-    rng = random.Random(0)
+    assert [s.tardiness(ids[o]) for o in ("A1", "A2", "B1", "B2")] == [5, 0, 11, 0]
+    rng, everyone = random.Random(0), list(range(len(p.orders)))
+    users = {"K1": {ids["A1"], ids["A2"]}, "K2": {ids["B1"], ids["B2"]}}
     for size in (1, 2, 4):
-        chosen = _material_users(p, s, size, rng)
-        assert ids["B1"] in chosen and chosen <= {ids["B1"], ids["B2"]}
+        chosen = _material_users(p, s, everyone, size, rng)
+        costliest = ids["A1"] if chosen <= users["K1"] else ids["B1"]
+        assert costliest in chosen and (chosen <= users["K1"] or chosen <= users["K2"])
+        assert _material_users(p, s, everyone, size, rng, by_tier=True) >= {ids["A1"]}
+        assert _material_users(p, s, everyone, size, rng, by_tier=True) <= users["K1"]
