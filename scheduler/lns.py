@@ -25,7 +25,9 @@ from scheduler.stop import StopRequest
 MIN_ORDERS, MAX_ORDERS, START_ORDERS = 8, 250, 40
 STEP_SECONDS = 2.0  # the longest a single neighbourhood may take
 MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the limit
-STEP_PARAMETERS = (("cp_model_probing_level", 0),)  # probing alone can eat a short step's time
+# probing alone can eat a short step's time; presolve off: better steps (see docs), and no
+# postsolve, whose sporadic check failure (OR-Tools 9.15) once aborted a 300 s run
+STEP_PARAMETERS = (("cp_model_probing_level", 0), ("cp_model_presolve", False))
 WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
 KINDS = ("material", "time", "costly")
 
