@@ -202,9 +202,9 @@ def _material_users(
     )
     users = users_of[pick]
     ranked = sorted(users, key=lambda i: -cost.get(i, 0.0))
-    costly = [i for i in ranked[: max(1, size // 2)] if cost.get(i, 0.0) > 0]
-    rest = [i for i in users if i not in set(costly)]
-    return {*costly, *rng.sample(rest, min(size - len(costly), len(rest)))}
+    costly = {i for i in ranked[: max(1, size // 2)] if cost.get(i, 0.0) > 0}
+    rest = [i for i in users if i not in costly]
+    return costly | set(rng.sample(rest, min(size - len(costly), len(rest))))
 
 
 def _focus(p: ProblemData, s: Schedule, movable: list[int], by_tier: bool) -> list[int]:
