@@ -64,6 +64,24 @@ def one_machine_shop(
     }
 
 
+def two_material_shop(orders: list[dict[str, Any]], on_hand: float, **tables: Any) -> dict[str, Any]:
+    """One machine M1 (1 minute per unit); product P1 needs material K1, P2 needs K2, a kg
+    per unit, ``on_hand`` kg of each in stock."""
+    return one_machine_shop(
+        orders,
+        routings=[
+            {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
+            for product in ("P1", "P2")
+        ],
+        materials=[{"material_id": "K1", "on_hand": on_hand}, {"material_id": "K2", "on_hand": on_hand}],
+        bom=[
+            {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
+            {"product_id": "P2", "material_id": "K2", "quantity_per_unit": 1, "step": 10},
+        ],
+        **tables,
+    )
+
+
 def customers(tiers: dict[str, str]) -> list[dict[str, Any]]:
     """A customers table that fixes each customer's tier by manual override."""
     return [{"customer_id": c, "manual_tier": t, "manual_reason": "test"} for c, t in tiers.items()]

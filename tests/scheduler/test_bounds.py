@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from scheduler.bounds import cost_lower_bound
-from tests.helpers import customers, make_plan_for, one_machine_shop, order_row, settings_text
+from tests.helpers import (
+    customers,
+    make_plan_for,
+    one_machine_shop,
+    order_row,
+    settings_text,
+    two_material_shop,
+)
 from tests.scheduler.test_property import small_plant
 
 HORIZON = 1440  # one day
@@ -58,19 +65,7 @@ def test_every_scarce_material_forces_its_own_orders_out(tmp_path: Path) -> None
         order_row("C2", 10, due=600, customer="c", product="P2"),
         order_row("A2", 10, due=600, customer="a", product="P2"),
     ]
-    tables = one_machine_shop(
-        rows,
-        routings=[
-            {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
-            for product in ("P1", "P2")
-        ],
-        customers=customers({"a": "A", "c": "C"}),
-        materials=[{"material_id": "K1", "on_hand": 10}, {"material_id": "K2", "on_hand": 10}],
-        bom=[
-            {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
-            {"product_id": "P2", "material_id": "K2", "quantity_per_unit": 1, "step": 10},
-        ],
-    )
+    tables = two_material_shop(rows, on_hand=10, customers=customers({"a": "A", "c": "C"}))
     problem, plan = _problem_and_plan(tmp_path, tables)
     c_penalty = 1 * ((HORIZON - 600) + HORIZON)
     assert cost_lower_bound(problem) == 2 * c_penalty

@@ -201,7 +201,7 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
     lexicographic step (by tier) always frees K1's, for tier A."""
     from scenarios.model import load_scenario
     from scheduler.lns import _material_users
-    from tests.helpers import customers, one_machine_shop, order_row, settings_text, write_scenario
+    from tests.helpers import customers, order_row, settings_text, two_material_shop, write_scenario
 
     rows = [
         order_row("A1", 10, due=5, product="P1", customer="a"),
@@ -209,19 +209,7 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
         order_row("B1", 10, due=9, product="P2"),
         order_row("B2", 10, due=1000, product="P2"),
     ]
-    tables = one_machine_shop(
-        rows,
-        routings=[
-            {"product_id": product, "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0}
-            for product in ("P1", "P2")
-        ],
-        customers=customers({"a": "A", "c": "C"}),
-        materials=[{"material_id": "K1", "on_hand": 100}, {"material_id": "K2", "on_hand": 100}],
-        bom=[
-            {"product_id": "P1", "material_id": "K1", "quantity_per_unit": 1, "step": 10},
-            {"product_id": "P2", "material_id": "K2", "quantity_per_unit": 1, "step": 10},
-        ],
-    )
+    tables = two_material_shop(rows, on_hand=100, customers=customers({"a": "A", "c": "C"}))
     scenario = load_scenario(write_scenario(tmp_path, tables, settings_text()))
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     s = insert_unscheduled(dispatch(p, "edd"))
