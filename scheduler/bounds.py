@@ -2,23 +2,31 @@
 
 Each order costs at least its weight times the tardiness it would have if it ran alone
 (earliest start chain through its steps and working time), or its unscheduled penalty if
-even alone it cannot end inside the horizon. Scarce material adds the cheapest way to
-leave enough orders out: for every material whose demand exceeds what arrives in the
-horizon, enough of its users must go, each costing its penalty less its least cost. That
-covering problem over all scarce materials at once (an order may need several) is solved
-by CP-SAT within a few seconds; its proven bound is what is added, so a search cut short
-still gives a valid, if weaker, bound. The cheapest covering it finds is also a start for
-the search: a dispatch rule that leaves exactly those orders out (see scheduler/solve.py).
+even alone it cannot end inside the horizon. Scarce material adds the larger of two
+proven extra costs, both solved by CP-SAT within a few seconds (a search cut short still
+gives a valid, if weaker, bound):
+
+- the covering problem: for every material whose demand exceeds what arrives in the
+  horizon, enough of its users must go, each costing its penalty less its least cost (all
+  materials at once: an order may need several). The cheapest covering it finds is also a
+  start for the search: a dispatch rule that leaves exactly those orders out;
+- the timed-supply relaxation (scheduler/timed_supply.py): also orders that must wait
+  for a receipt pay for the wait.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scheduler.problem import ProblemData
 
-MATERIAL_SECONDS = 5.0  # the most the covering problem may take
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+MATERIAL_SECONDS = 5.0  # the most the material part of the bound may take
 COST_SCALE = 1000  # costs are rounded down to thousandths: the bound stays below the true one
 
 
@@ -34,8 +42,8 @@ def order_floors(problem: ProblemData) -> tuple[list[float], list[bool]]:
 
 
 def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int, tuple[int, dict[int, int]]]:
-    """Per scarce material: how much more its plannable, free orders ask than arrives in
-    the horizon (after the frozen orders' share), and what each of those orders needs."""
+    """Per material short in the horizon: how much more its plannable, free orders ask than
+    arrives in the horizon (after the frozen orders' share), and what each of them needs."""
     need: dict[int, dict[int, int]] = {}
     for d in problem.demands:
         if possible[d.order]:
@@ -53,11 +61,43 @@ def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int,
 
 @dataclass(frozen=True)
 class MaterialChoice:
-    """The covering problem's outcome: its proven least extra cost, and the cheapest set of
-    orders found that leaves every scarce material enough (empty when none is short)."""
+    """The material part of the bound (the larger of the covering's and the timed-supply
+    relaxation's proven least extra cost), and the cheapest set of orders found that leaves
+    every material short in the horizon enough (empty when none is)."""
 
     extra_cost: float = 0.0
     left_out: frozenset[int] = frozenset()
+
+
+def _scale(problem: ProblemData, floors: list[float], orders: set[int]) -> float:
+    """Costs are whole multiples of 1 / scale in the models (rounded down: bounds stay valid)."""
+    extra = sum(max(0.0, problem.unscheduled_penalty(i) - floors[i]) for i in orders)
+    return min(COST_SCALE, (1 << 52) / max(1.0, extra))
+
+
+def _solve(model: cp_model.CpModel, seconds: float, workers: int) -> tuple[cp_model.CpSolver, bool]:
+    """Solve for a bound; returns the solver and whether a solution was found."""
+    from ortools.sat.python import cp_model  # CP-SAT loads only when there is scarce material
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False  # else CP-SAT leaves SIGINT at its default: death
+    # presolve alone took over a second on 770 orders' covering; it also hides the timed
+    # model's LP (bound below 0 after 5 s on 2,000 orders, 1.5 M without it)
+    solver.parameters.cp_model_presolve = False
+    if workers == 1:  # repeatable: a limit in work, not in seconds
+        solver.parameters.max_deterministic_time = seconds
+    else:
+        solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return solver, False  # pragma: no cover - no allocation at all: the plant has no plan
+    return solver, status != cp_model.UNKNOWN
+
+
+def _bound(solver: cp_model.CpSolver, scale: float) -> float:
+    found = solver.best_objective_bound
+    return max(0.0, found) / scale if math.isfinite(found) else 0.0
 
 
 def material_choice(
@@ -67,36 +107,37 @@ def material_choice(
     seconds: float = MATERIAL_SECONDS,
     workers: int = 0,
 ) -> MaterialChoice:
-    """The least extra cost of leaving out enough orders for every scarce material at once."""
-    shortfalls = material_shortfalls(problem, possible)
-    if not shortfalls:
-        return MaterialChoice()
+    """The least extra cost of scarce material: the covering problem (which orders go)
+    first, the timed-supply relaxation with the time left."""
     from ortools.sat.python import cp_model  # CP-SAT loads only when there is scarce material
 
-    users = sorted({i for _, free in shortfalls.values() for i in free})
-    extra = {i: max(0.0, problem.unscheduled_penalty(i) - floors[i]) for i in users}
-    scale = min(COST_SCALE, (1 << 52) / max(1.0, sum(extra.values())))
-    model = cp_model.CpModel()
-    left_out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
-    for excess, free in shortfalls.values():
-        model.add(sum(q * left_out[i] for i, q in free.items()) >= excess)
-    model.minimize(sum(int(extra[i] * scale) * left_out[i] for i in users))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.catch_sigint_signal = False  # else CP-SAT leaves SIGINT at its default: death
-    solver.parameters.cp_model_presolve = False  # presolve alone took over a second on 770 orders;
-    # without it the 2,000-order plant's covering is optimal in 0.14 s
-    if workers == 1:  # repeatable: a limit in work, not in seconds
-        solver.parameters.max_deterministic_time = seconds
-    else:
-        solver.parameters.max_time_in_seconds = seconds
-    status = solver.solve(model)
-    found = solver.best_objective_bound
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN) or not math.isfinite(found):
-        return MaterialChoice()  # pragma: no cover - each material alone is coverable, so is the whole
-    found_one = status != cp_model.UNKNOWN
-    chosen = frozenset(i for i in users if found_one and solver.value(left_out[i]))
-    return MaterialChoice(max(0.0, found) / scale, chosen)
+    from scheduler.timed_supply import timed_supply_model
+
+    began = time.perf_counter()
+    shortfalls = material_shortfalls(problem, possible)
+    covering, left_out, spent = 0.0, frozenset[int](), 0.0
+    if shortfalls:
+        users = sorted({i for _, free in shortfalls.values() for i in free})
+        scale = _scale(problem, floors, set(users))
+        model = cp_model.CpModel()
+        out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
+        for excess, free in shortfalls.values():
+            model.add(sum(q * out[i] for i, q in free.items()) >= excess)
+        model.minimize(
+            sum(int(max(0.0, problem.unscheduled_penalty(i) - floors[i]) * scale) * out[i] for i in users)
+        )
+        solver, found_one = _solve(model, seconds / 2, workers)
+        covering = _bound(solver, scale)
+        left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
+        spent = solver.deterministic_time
+    orders = {d.order for d in problem.demands if possible[d.order]}
+    scale = _scale(problem, floors, orders)
+    timed = timed_supply_model(problem, floors, possible, scale)
+    left = seconds - (spent if workers == 1 else time.perf_counter() - began)
+    if timed is None or left <= 0.05:
+        return MaterialChoice(covering, left_out)
+    solver, _ = _solve(timed, left, workers)
+    return MaterialChoice(max(covering, _bound(solver, scale)), left_out)
 
 
 def search_free_bound(

@@ -264,14 +264,26 @@ class ProblemData:
         for i in self.topological_orders:
             order = self.orders[i]
             t = max([order.release, self.freeze, *(completion[p] for p in order.predecessors)])
-            for k in order.operations:
-                if k in self.fixed:
-                    est[k] = self.fixed[k][1]
-                    t = self.fixed_end(k)
-                    continue
-                est[k], t = self._earliest_on_any_machine(k, max(t, self.freeze))
-            completion[i] = t
+            completion[i] = self._chain(order.operations, t, est)
         return tuple(est), tuple(completion)
+
+    def completion_from(self, op: int, t: int) -> int:
+        """The earliest end of ``op``'s order when ``op`` starts at or after ``t`` (capacity
+        and material ignored; fixed operations stay where they are)."""
+        operations = self.orders[self.operations[op].order].operations
+        return self._chain(operations[operations.index(op) :], t)
+
+    def _chain(self, operations: tuple[int, ...], t: int, est: list[int] | None = None) -> int:
+        """The earliest end of ``operations`` run one after the other from ``t`` on (each
+        one's earliest start into ``est``)."""
+        for k in operations:
+            if k in self.fixed:
+                start, t = self.fixed[k][1], self.fixed_end(k)
+            else:
+                start, t = self._earliest_on_any_machine(k, max(t, self.freeze))
+            if est is not None:
+                est[k] = start
+        return t
 
     def _earliest_on_any_machine(self, op: int, t: int) -> tuple[int, int]:
         """The earliest start >= t and earliest end of ``op`` over its machines' working time."""

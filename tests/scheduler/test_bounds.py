@@ -8,6 +8,7 @@ import pytest
 
 from scheduler.bounds import cost_lower_bound
 from tests.helpers import (
+    at,
     customers,
     make_plan_for,
     one_machine_shop,
@@ -118,3 +119,42 @@ def test_the_cheapest_covering_becomes_a_start_where_the_rules_choose_greedily(t
     covered = dispatch(problem, "atc", left_out=choice.left_out)
     assert covered.objective_value("weighted_tardiness") == 2 * penalty
     assert plan.tables.summary["objective_value"] == 2 * penalty
+
+
+def test_an_order_that_must_wait_for_a_receipt_raises_the_bound(tmp_path: Path) -> None:
+    # 10 kg on hand, 10 more arrive at minute 600; A (weight 4) and C (weight 1) each need
+    # 10 kg for 100 minutes' work, due at 100. Either alone is on time and the horizon's
+    # supply covers both, so neither the orders nor the covering give a bound; one of them
+    # must wait for the receipt: C ends at 700 at the least, 600 minutes late.
+    tables = one_machine_shop(
+        [order_row("A1", 100, due=100, customer="a"), order_row("C1", 100, due=100, customer="c")],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        receipts=[{"material_id": "K", "arrival": at(600), "quantity": 10.0}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 0.1, "step": 10}],
+    )
+    problem, plan = _problem_and_plan(tmp_path, tables)
+    assert cost_lower_bound(problem) == 600
+    assert plan.tables.summary["best_bound"] == 600
+    assert plan.tables.summary["objective_value"] == 600
+
+
+@pytest.mark.parametrize(("orders", "seed"), [(6, 0), (8, 1), (8, 2), (8, 5), (6, 7)])
+def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
+    orders: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # generated plants whose scarce material arrives in receipts; the bound must stay at
+    # or below every plan's cost, the proven optimum's included
+    import scheduler.timed_supply
+    from scenarios.pipeline import make_plan, solve_options
+
+    scenario = small_plant(
+        orders=orders, seed=seed, machines=3, objective="weighted_tardiness", time_limit=20
+    )
+    plan = make_plan(scenario, solve_options(scenario))
+    problem = plan.result.schedule.problem
+    bound = cost_lower_bound(problem, workers=1)
+    assert bound <= plan.result.objective + 1e-6
+    assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
+    monkeypatch.setattr(scheduler.timed_supply, "timed_supply_model", lambda *_: None)
+    assert bound > cost_lower_bound(problem, workers=1)  # above the covering alone
