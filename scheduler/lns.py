@@ -191,11 +191,8 @@ def _material_users(
     stock up to them."""
     focus = set(_focus(p, s, movable, by_tier))
     cost = {i: _cost(s, i) for i in focus}
-    materials = sorted({d.material for d in p.demands})
-    users_of = [
-        sorted({d.order for d in p.demands_of_material[m] if d.order not in p.frozen_orders})
-        for m in materials
-    ]
+    materials = sorted(p.movable_users)
+    users_of = [p.movable_users[m] for m in materials]
     costs = [sum(cost.get(i, 0.0) for i in users) for users in users_of]
     pick = (
         rng.choices(range(len(materials)), weights=costs)[0] if any(costs) else rng.randrange(len(materials))

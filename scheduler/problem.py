@@ -224,6 +224,16 @@ class ProblemData:
         return tuple(tuple(v) for v in out)
 
     @cached_property
+    def movable_users(self) -> dict[int, tuple[int, ...]]:
+        """Per material that some order uses, the orders (not frozen) that use it, sorted."""
+        out = {
+            m: sorted({d.order for d in ds if d.order not in self.frozen_orders})
+            for m, ds in enumerate(self.demands_of_material)
+            if ds
+        }
+        return {m: tuple(users) for m, users in out.items()}
+
+    @cached_property
     def successors(self) -> tuple[tuple[int, ...], ...]:
         """Orders that may start only after each order finishes (after_order)."""
         out: list[list[int]] = [[] for _ in self.orders]
