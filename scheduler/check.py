@@ -186,15 +186,23 @@ def _check_orders(
     orders = ctx.tables["orders"].copy()
     routings = ctx.tables["routings"]
     steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s}))
-    by_order = {oid: g.sort_values("step") for oid, g in ops.groupby("order_id")}
-    completion: dict[str, pd.Timestamp] = {}
-    first_start: dict[str, pd.Timestamp] = {}
+    ordered = ops.sort_values(["order_id", "step"], kind="stable").reset_index(drop=True)
+    per_order = ordered.groupby("order_id", sort=False).agg(
+        steps=("step", list), first=("start", "first"), begins=("start", "min"), ends=("end", "max")
+    )
+    oid, step = ordered["order_id"].to_numpy(), ordered["step"].to_numpy()
+    starts, ends = ordered["start"].to_numpy(), ordered["end"].to_numpy()
+    early: dict[str, list[int]] = {}  # per order, rows whose next step starts before they end
+    for row in np.flatnonzero((oid[1:] == oid[:-1]) & (starts[1:] < ends[:-1])):
+        early.setdefault(oid[row], []).append(int(row))
+    completion: dict[str, pd.Timestamp] = per_order["ends"].to_dict()
+    first_start: dict[str, pd.Timestamp] = per_order["begins"].to_dict()
+    steps_in, first_step_start = per_order["steps"].to_dict(), per_order["first"].to_dict()
     for r in orders.itertuples(index=False):
-        g = by_order.get(r.order_id)
-        if g is None:
+        if r.order_id not in steps_in:
             continue
         key = f"order_id={r.order_id}"
-        steps = [int(x) for x in g["step"]]
+        steps = [int(x) for x in steps_in[r.order_id]]
         if steps != steps_of[r.product_id]:
             found.add(
                 "schedule.parquet",
@@ -202,23 +210,20 @@ def _check_orders(
                 f"has steps {steps}; expected all of {steps_of[r.product_id]}",
                 "incomplete order",
             )
-        starts, ends = g["start"].to_numpy(), g["end"].to_numpy()
-        for a in np.flatnonzero(starts[1:] < ends[:-1]):
+        for a in early.get(r.order_id, ()):
             found.add(
                 "schedule.parquet",
                 key,
-                f"step {g['step'].iloc[a + 1]} starts before step {g['step'].iloc[a]} ends",
+                f"step {step[a + 1]} starts before step {step[a]} ends",
                 "step order",
             )
-        if g["start"].iloc[0] < r.release:
+        if first_step_start[r.order_id] < r.release:
             found.add(
                 "schedule.parquet",
                 key,
-                f"starts {g['start'].iloc[0]} before its release {r.release}",
+                f"starts {first_step_start[r.order_id]} before its release {r.release}",
                 "release",
             )
-        completion[r.order_id] = g["end"].max()
-        first_start[r.order_id] = g["start"].min()
     for r in orders.dropna(subset=["after_order"]).itertuples(index=False):
         if r.order_id not in first_start:
             continue

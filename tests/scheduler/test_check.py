@@ -143,6 +143,13 @@ def off_minute(parts: dict[str, Any]) -> None:
     parts["schedule"].loc[i, ["start", "end"]] += pd.Timedelta(seconds=30)
 
 
+def before_release(parts: dict[str, Any]) -> None:
+    """O0 (released at the plan start, 06:00) starts an hour before it."""
+    s = parts["schedule"]
+    shift = s.at[_op(parts, "O0", 10), "start"] - pd.Timestamp(at(-60))
+    s.loc[s["order_id"] == "O0", ["start", "end"]] -= shift
+
+
 def consumption_missing(parts: dict[str, Any]) -> None:
     parts["materials"] = parts["materials"].drop(index=parts["materials"].index[0])
 
@@ -161,6 +168,7 @@ CORRUPTIONS = {
     "tier": (wrong_tier, "tier is 'C'; expected 'A'"),
     "whole minutes": (off_minute, "is not a whole minute from the plan start"),
     "consumption": (consumption_missing, "expected consumption of 30 X"),
+    "release": (before_release, "before its release 2026-12-01 06:00:00"),
 }
 
 
