@@ -26,14 +26,14 @@ MAX_STOCK_CHARTS = 12
 MINUTE = pd.Timedelta(minutes=1)
 
 
-def _segments(starts: pd.Series, ends: pd.Series, rows: pd.Series) -> tuple[list[object], list[object]]:
+def _segments(starts: pd.Series, ends: pd.Series, rows: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """x and y of line segments [start, end] on each row, separated by gaps (None)."""
     n = len(starts)
     x = np.empty(3 * n, dtype=object)
     y = np.empty(3 * n, dtype=object)
     x[0::3], x[1::3], x[2::3] = starts.to_numpy(), ends.to_numpy(), None
     y[0::3], y[1::3], y[2::3] = rows.to_numpy(), rows.to_numpy(), None
-    return x.tolist(), y.tolist()
+    return x, y
 
 
 def _windows(problem: ProblemData, machines: list[str], kind: str) -> pd.DataFrame:
