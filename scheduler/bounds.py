@@ -62,12 +62,12 @@ def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int,
 
 @dataclass(frozen=True)
 class MaterialChoice:
-    """The material part of the bound (the larger of the covering's and the timed-supply
-    relaxation's proven least extra cost), and the cheapest set of orders found that leaves
-    every material short in the horizon enough (empty when none is)."""
+    """The covering problem's proven least extra cost, and the cheapest set of orders found
+    that leaves every material short in the horizon enough (empty when none is)."""
 
     extra_cost: float = 0.0
     left_out: frozenset[int] = frozenset()
+    seconds: float = 0.0  # spent on it (with one worker: work units)
 
 
 def _scale(problem: ProblemData, floors: list[float], orders: set[int]) -> float:
@@ -108,47 +108,62 @@ def material_choice(
     seconds: float = MATERIAL_SECONDS,
     workers: int = 0,
 ) -> MaterialChoice:
-    """The least extra cost of scarce material: the covering problem (which orders go)
-    first, the timed-supply relaxation with the time it leaves."""
+    """The covering problem: the least extra cost of leaving enough orders out for every
+    material short in the horizon, and the cheapest such set found."""
     from ortools.sat.python import cp_model  # CP-SAT loads only when there is scarce material
-
-    from scheduler.timed_supply import timed_supply_model
 
     began = time.perf_counter()
     shortfalls = material_shortfalls(problem, possible)
-    covering, left_out, spent = 0.0, frozenset[int](), 0.0
-    if shortfalls:
-        users = sorted({i for _, free in shortfalls.values() for i in free})
-        scale = _scale(problem, floors, set(users))
-        model = cp_model.CpModel()
-        out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
-        for excess, free in shortfalls.values():
-            model.add(sum(q * out[i] for i, q in free.items()) >= excess)
-        model.minimize(
-            sum(int(max(0.0, problem.unscheduled_penalty(i) - floors[i]) * scale) * out[i] for i in users)
-        )
-        solver, found_one = _solve(model, seconds, workers)  # optimal in 0.14 s at 2,000 orders
-        covering = _bound(solver, scale)
-        left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
-        spent = solver.deterministic_time
-    left = seconds - (spent if workers == 1 else time.perf_counter() - began)
-    if left < TIMED_SUPPLY_MIN_SECONDS:
-        return MaterialChoice(covering, left_out)
+    if not shortfalls:
+        return MaterialChoice()
+    users = sorted({i for _, free in shortfalls.values() for i in free})
+    scale = _scale(problem, floors, set(users))
+    model = cp_model.CpModel()
+    out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
+    for excess, free in shortfalls.values():
+        model.add(sum(q * out[i] for i, q in free.items()) >= excess)
+    model.minimize(
+        sum(int(max(0.0, problem.unscheduled_penalty(i) - floors[i]) * scale) * out[i] for i in users)
+    )
+    solver, found_one = _solve(model, seconds, workers)  # optimal in 0.14 s at 2,000 orders
+    left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
+    spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
+    return MaterialChoice(_bound(solver, scale), left_out, spent)
+
+
+def timed_supply_extra(
+    problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
+) -> float:
+    """The timed-supply relaxation's proven least extra cost (0 when there is no time)."""
+    from scheduler.timed_supply import timed_supply_model
+
+    if seconds < TIMED_SUPPLY_MIN_SECONDS:
+        return 0.0
     scale = _scale(problem, floors, {d.order for d in problem.demands if possible[d.order]})
-    timed = timed_supply_model(problem, floors, possible, scale)
-    if timed is None:
-        return MaterialChoice(covering, left_out)
-    solver, _ = _solve(timed, left, workers)
-    return MaterialChoice(max(covering, _bound(solver, scale)), left_out)
+    model = timed_supply_model(problem, floors, possible, scale)
+    if model is None:
+        return 0.0
+    solver, _ = _solve(model, seconds, workers)
+    return _bound(solver, scale)
 
 
 def search_free_bound(
-    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0
+    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0, timed: bool = True
 ) -> tuple[float, MaterialChoice]:
-    """A lower bound of weighted tardiness plus penalties, and the material choice behind it."""
+    """A lower bound of weighted tardiness plus penalties, and the covering behind it; the
+    timed-supply relaxation (``timed``) gets the seconds the covering leaves."""
     floors, possible = order_floors(problem)
     choice = material_choice(problem, floors, possible, seconds, workers)
-    return sum(floors) + choice.extra_cost, choice
+    extra = choice.extra_cost
+    if timed:
+        extra = max(extra, timed_supply_extra(problem, floors, possible, seconds - choice.seconds, workers))
+    return sum(floors) + extra, choice
+
+
+def timed_supply_bound(problem: ProblemData, seconds: float, workers: int = 0) -> float:
+    """The orders' floors plus the timed-supply relaxation's extra cost."""
+    floors, possible = order_floors(problem)
+    return sum(floors) + timed_supply_extra(problem, floors, possible, seconds, workers)
 
 
 def cost_lower_bound(

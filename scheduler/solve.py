@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from scheduler.bounds import timed_supply_bound
 from scheduler.compact import left_shift
 from scheduler.construct import starting_plans
 from scheduler.dispatch import RULES
@@ -103,8 +104,12 @@ def solve(
     rounds: list[RoundSummary] = []
     status, bound = "heuristic", None
     if options.solver == "cpsat" and not stop.requested:
+        floor = starts.floor
+        if floor is not None and starts.timed_supply_seconds > 0:  # after the starts: they keep their time
+            log.info("bound: timed supply, %.1f s", starts.timed_supply_seconds)
+            floor = max(floor, timed_supply_bound(problem, starts.timed_supply_seconds, options.workers))
         best, source, status, bound, rounds = _cpsat(
-            problem, options, best, source, began, starts.floor, on_progress, stop
+            problem, options, best, source, began, floor, on_progress, stop
         )
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
