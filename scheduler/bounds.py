@@ -76,8 +76,11 @@ def _scale(problem: ProblemData, floors: list[float], orders: set[int]) -> float
     return min(COST_SCALE, (1 << 52) / max(1.0, extra))
 
 
-def _solve(model: cp_model.CpModel, seconds: float, workers: int) -> tuple[cp_model.CpSolver, bool]:
-    """Solve for a bound; returns the solver and whether a solution was found."""
+def _solve(
+    model: cp_model.CpModel, seconds: float, workers: int, scale: float
+) -> tuple[cp_model.CpSolver, bool, float]:
+    """Solve for a bound: the solver, whether a solution was found, and the proven bound
+    (in cost units; 0 when the model has no solution at all)."""
     from ortools.sat.python import cp_model  # CP-SAT loads only when there is scarce material
 
     solver = cp_model.CpSolver()
@@ -91,14 +94,10 @@ def _solve(model: cp_model.CpModel, seconds: float, workers: int) -> tuple[cp_mo
     else:
         solver.parameters.max_time_in_seconds = seconds
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
-        return solver, False  # pragma: no cover - no allocation at all: the plant has no plan
-    return solver, status != cp_model.UNKNOWN
-
-
-def _bound(solver: cp_model.CpSolver, scale: float) -> float:
     found = solver.best_objective_bound
-    return max(0.0, found) / scale if math.isfinite(found) else 0.0
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN) or not math.isfinite(found):
+        return solver, False, 0.0  # no allocation at all: the plant has no plan, nothing to add
+    return solver, status != cp_model.UNKNOWN, max(0.0, found) / scale
 
 
 def material_choice(
@@ -125,10 +124,10 @@ def material_choice(
     model.minimize(
         sum(int(max(0.0, problem.unscheduled_penalty(i) - floors[i]) * scale) * out[i] for i in users)
     )
-    solver, found_one = _solve(model, seconds, workers)  # optimal in 0.14 s at 2,000 orders
+    solver, found_one, bound = _solve(model, seconds, workers, scale)  # 0.14 s at 2,000 orders
     left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
     spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
-    return MaterialChoice(_bound(solver, scale), left_out, spent)
+    return MaterialChoice(bound, left_out, spent)
 
 
 def timed_supply_extra(
@@ -143,8 +142,7 @@ def timed_supply_extra(
     model = timed_supply_model(problem, floors, possible, scale)
     if model is None:
         return 0.0
-    solver, _ = _solve(model, seconds, workers)
-    return _bound(solver, scale)
+    return _solve(model, seconds, workers, scale)[2]
 
 
 def search_free_bound(

@@ -158,3 +158,29 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
     assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
     monkeypatch.setattr(scheduler.timed_supply, "timed_supply_model", lambda *_: None)
     assert bound > cost_lower_bound(problem, workers=1)  # above the covering alone
+
+
+def test_no_allocation_at_all_adds_nothing_to_the_bound(tmp_path: Path) -> None:
+    # A1 is frozen at the plan start and takes 10 kg when only 5 are on hand: no plan
+    # exists, the timed-supply model is infeasible, and its "bound" must not count
+    from dataclasses import replace
+
+    from scheduler.bounds import order_floors, timed_supply_extra
+
+    tables = one_machine_shop(
+        [order_row("A1", 100, due=100, customer="a"), order_row("C1", 100, due=100, customer="c")],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        receipts=[{"material_id": "K", "arrival": at(600), "quantity": 10.0}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 0.1, "step": 10}],
+    )
+    problem, _ = _problem_and_plan(tmp_path, tables)
+    k = problem.materials[0]
+    frozen = replace(
+        problem,
+        fixed={problem.orders[0].first_op: (0, 0)},
+        materials=(replace(k, on_hand=k.on_hand // 2),),
+    )
+    floors, possible = order_floors(frozen)
+    assert timed_supply_extra(frozen, floors, possible, 5.0, workers=1) == 0.0
+    assert timed_supply_extra(problem, *order_floors(problem), 5.0, workers=1) == 600
