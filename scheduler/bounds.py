@@ -42,17 +42,27 @@ def order_floors(problem: ProblemData) -> tuple[list[float], list[bool]]:
     return floors, possible
 
 
-def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int, tuple[int, dict[int, int]]]:
-    """Per material short in the horizon: how much more its plannable, free orders ask than
-    arrives in the horizon (after the frozen orders' share), and what each of them needs."""
+def leave_out_extra(problem: ProblemData, floors: list[float], order: int) -> float:
+    """What leaving ``order`` out costs above its floor."""
+    return max(0.0, problem.unscheduled_penalty(order) - floors[order])
+
+
+def material_needs(problem: ProblemData, possible: list[bool]) -> dict[int, dict[int, int]]:
+    """Per material, what each plannable order that uses it needs."""
     need: dict[int, dict[int, int]] = {}
     for d in problem.demands:
         if possible[d.order]:
             per = need.setdefault(d.material, {})
             per[d.order] = per.get(d.order, 0) + d.quantity
+    return need
+
+
+def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int, tuple[int, dict[int, int]]]:
+    """Per material short in the horizon: how much more its plannable, free orders ask than
+    arrives in the horizon (after the frozen orders' share), and what each of them needs."""
     frozen = problem.frozen_orders
     out = {}
-    for material, per_order in need.items():
+    for material, per_order in material_needs(problem, possible).items():
         excess = sum(per_order.values()) - problem.materials[material].supply_until(problem.horizon)
         free = {i: q for i, q in per_order.items() if q > 0 and i not in frozen}
         if 0 < excess <= sum(free.values()):  # beyond that there is no plan at all
@@ -72,7 +82,7 @@ class MaterialChoice:
 
 def _scale(problem: ProblemData, floors: list[float], orders: set[int]) -> float:
     """Costs are whole multiples of 1 / scale in the models (rounded down: bounds stay valid)."""
-    extra = sum(max(0.0, problem.unscheduled_penalty(i) - floors[i]) for i in orders)
+    extra = sum(leave_out_extra(problem, floors, i) for i in orders)
     return min(COST_SCALE, (1 << 52) / max(1.0, extra))
 
 
@@ -121,9 +131,7 @@ def material_choice(
     out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
     for excess, free in shortfalls.values():
         model.add(sum(q * out[i] for i, q in free.items()) >= excess)
-    model.minimize(
-        sum(int(max(0.0, problem.unscheduled_penalty(i) - floors[i]) * scale) * out[i] for i in users)
-    )
+    model.minimize(sum(int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users))
     solver, found_one, bound = _solve(model, seconds, workers, scale)  # 0.14 s at 2,000 orders
     left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
     spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began

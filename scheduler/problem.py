@@ -226,12 +226,11 @@ class ProblemData:
     @cached_property
     def movable_users(self) -> dict[int, tuple[int, ...]]:
         """Per material that some order uses, the orders (not frozen) that use it, sorted."""
-        out = {
-            m: sorted({d.order for d in ds if d.order not in self.frozen_orders})
+        return {
+            m: tuple(sorted({d.order for d in ds if d.order not in self.frozen_orders}))
             for m, ds in enumerate(self.demands_of_material)
             if ds
         }
-        return {m: tuple(users) for m, users in out.items()}
 
     @cached_property
     def successors(self) -> tuple[tuple[int, ...], ...]:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from scheduler.bounds import leave_out_extra, material_needs
 from scheduler.problem import Demand, ProblemData
 
 
 def scarce_materials(problem: ProblemData, possible: list[bool]) -> list[int]:
     """Materials whose plannable orders ask more than the stock on hand."""
-    need: dict[int, int] = {}
-    for d in problem.demands:
-        if possible[d.order]:
-            need[d.material] = need.get(d.material, 0) + d.quantity
-    return sorted(m for m, q in need.items() if q > problem.materials[m].on_hand)
+    needs = material_needs(problem, possible)
+    return sorted(m for m, per in needs.items() if sum(per.values()) > problem.materials[m].on_hand)
 
 
 def supply_periods(problem: ProblemData, material: int) -> list[tuple[int, int]]:
@@ -67,7 +65,7 @@ def timed_supply_model(
     periods = {m: supply_periods(p, m) for m in scarce}
     uses = [d for m in scarce for d in p.demands_of_material[m] if possible[d.order]]
     users = sorted({d.order for d in uses})
-    extra = {i: int(max(0.0, p.unscheduled_penalty(i) - floors[i]) * scale) for i in users}
+    extra = {i: int(leave_out_extra(p, floors, i) * scale) for i in users}
     model = cp_model.CpModel()
     left_out = {i: model.new_bool_var(f"left_out_{i}") for i in users if i not in p.frozen_orders}
     costs_of: dict[int, list[cp_model.LinearExprT]] = {i: [] for i in users}
