@@ -121,19 +121,24 @@ def test_the_cheapest_covering_becomes_a_start_where_the_rules_choose_greedily(t
     assert plan.tables.summary["objective_value"] == 2 * penalty
 
 
-def test_an_order_that_must_wait_for_a_receipt_raises_the_bound(tmp_path: Path) -> None:
-    # 10 kg on hand, 10 more arrive at minute 600; A (weight 4) and C (weight 1) each need
-    # 10 kg for 100 minutes' work, due at 100. Either alone is on time and the horizon's
-    # supply covers both, so neither the orders nor the covering give a bound; one of them
-    # must wait for the receipt: C ends at 700 at the least, 600 minutes late.
-    tables = one_machine_shop(
+def _receipt_wait_shop() -> dict:
+    """A (weight 4) and C (weight 1) each need 10 kg for 100 minutes' work, due at 100;
+    10 kg on hand, 10 more arrive at minute 600."""
+    return one_machine_shop(
         [order_row("A1", 100, due=100, customer="a"), order_row("C1", 100, due=100, customer="c")],
         customers=customers({"a": "A", "c": "C"}),
         materials=[{"material_id": "K", "on_hand": 10}],
         receipts=[{"material_id": "K", "arrival": at(600), "quantity": 10.0}],
         bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 0.1, "step": 10}],
     )
-    problem, plan = _problem_and_plan(tmp_path, tables)
+
+
+def test_an_order_that_must_wait_for_a_receipt_raises_the_bound(tmp_path: Path) -> None:
+    # 10 kg on hand, 10 more arrive at minute 600; A (weight 4) and C (weight 1) each need
+    # 10 kg for 100 minutes' work, due at 100. Either alone is on time and the horizon's
+    # supply covers both, so neither the orders nor the covering give a bound; one of them
+    # must wait for the receipt: C ends at 700 at the least, 600 minutes late.
+    problem, plan = _problem_and_plan(tmp_path, _receipt_wait_shop())
     assert cost_lower_bound(problem) == 600
     assert plan.tables.summary["best_bound"] == 600
     assert plan.tables.summary["objective_value"] == 600
@@ -167,14 +172,7 @@ def test_no_allocation_at_all_adds_nothing_to_the_bound(tmp_path: Path) -> None:
 
     from scheduler.bounds import order_floors, timed_supply_extra
 
-    tables = one_machine_shop(
-        [order_row("A1", 100, due=100, customer="a"), order_row("C1", 100, due=100, customer="c")],
-        customers=customers({"a": "A", "c": "C"}),
-        materials=[{"material_id": "K", "on_hand": 10}],
-        receipts=[{"material_id": "K", "arrival": at(600), "quantity": 10.0}],
-        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 0.1, "step": 10}],
-    )
-    problem, _ = _problem_and_plan(tmp_path, tables)
+    problem, _ = _problem_and_plan(tmp_path, _receipt_wait_shop())
     k = problem.materials[0]
     frozen = replace(
         problem,
