@@ -83,15 +83,16 @@ def build_tables(
         else:
             tables[name] = empty_table(table)
     fill_defaults(tables, settings)
-    problems += cross_table_problems(tables, settings)
+    problems += cross_table_problems(tables, settings)  # an empty release: no due to be after
+    if settings is not None:
+        tables["orders"]["release"] = tables["orders"]["release"].fillna(settings.plan.start)
     return tables, problems
 
 
 def fill_defaults(tables: dict[str, pd.DataFrame], settings: Settings | None) -> None:
-    """Defaults of the contract: release = plan start, weight 1, setup 0, BOM step = first step."""
+    """Defaults of the contract: weight 1, setup 0, BOM step = first step (release = plan
+    start comes after the checks: an order due before the plan starts is overdue, not wrong)."""
     orders = tables["orders"]
-    if settings is not None:
-        orders["release"] = orders["release"].fillna(settings.plan.start)
     orders["weight"] = orders["weight"].fillna(1.0)
     routings = tables["routings"]
     routings["setup_minutes"] = routings["setup_minutes"].fillna(0).astype("Int64")

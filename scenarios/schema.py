@@ -230,6 +230,21 @@ TABLES: dict[str, Table] = {
             row_label=("calendar_id", "weekday"),
         ),
         Table(
+            "progress",
+            False,
+            (
+                _c("order_id", "str"),
+                _c("step", "int"),
+                _c("machine_id", "str"),
+                _c("state", "str"),
+                _c("started_at", "timestamp"),
+                _c("finished_at", "timestamp", False),
+                _c("remaining_minutes", "int", False, minimum=0, maximum=MAX_MINUTES),
+            ),
+            key=("order_id", "step"),
+            unique=True,
+        ),
+        Table(
             "complaints",
             False,
             (

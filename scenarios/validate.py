@@ -12,6 +12,7 @@ from scenarios.row_problems import unknown_values as _unknown
 from scenarios.schema import MAX_MINUTES, MAX_QUANTITY, TABLES, number_text
 from scenarios.settings import Settings
 from scenarios.validate_plant import plant_problems
+from scenarios.validate_progress import progress_problems
 from scheduler.exact import exact_product, operation_duration
 
 Tables = dict[str, pd.DataFrame]
@@ -29,6 +30,7 @@ def cross_table_problems(tables: Tables, settings: Settings | None) -> list[Prob
     problems += _operation_lengths(tables)
     problems += _material_needs(tables)
     problems += plant_problems(tables, settings)
+    problems += progress_problems(tables, settings)
     problems += _customers(tables, settings)
     problems += _complaints(tables, settings)
     return problems

@@ -141,6 +141,10 @@ def _unbroken_operations(tables: Tables) -> list[Problem]:
     orders = tables["orders"][["order_id", "product_id", "quantity"]].reset_index(names="row").dropna()
     routings = tables["routings"].dropna(subset=["step", "machine_id", "minutes_per_unit"])
     lines = orders.merge(routings, on="product_id")
+    progress = tables["progress"]
+    if len(progress):  # a step the shop floor has started pauses over any break (section 5)
+        started = set(zip(progress["order_id"], progress["step"], strict=True))
+        lines = lines[[key not in started for key in zip(lines["order_id"], lines["step"], strict=True)]]
     if lines.empty:
         return []
     lines["limit"] = lines["machine_id"].map(limit).astype(float).fillna(math.inf)

@@ -262,4 +262,4 @@ def test_a_corrupted_scenario_is_rejected_clearly_or_planned_correctly(
 
 def test_the_corpus_of_odd_values_is_wide() -> None:
     """A guard against the fuzzer quietly shrinking to nothing."""
-    assert len(CORRUPTIONS) >= 7 and np.isnan(ODD_VALUES[4]) and len(NAMES) == 13
+    assert len(CORRUPTIONS) >= 7 and np.isnan(ODD_VALUES[4]) and len(NAMES) == 14
