@@ -103,6 +103,20 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
                 meta={"kind": "changeover"},
             )
         )
+    running = ops[ops["state"] == "running"] if "state" in ops.columns else ops.iloc[:0]
+    if len(running):  # the shop floor's running work: outlined, under its tier's colour
+        x, y = _segments(running["start"], running["end"], running["machine_id"])
+        fig.add_trace(
+            go.Scattergl(
+                x=x,
+                y=y,
+                mode="lines",
+                line={"color": "#222222", "width": width + 4},
+                name="running on the shop floor",
+                hoverinfo="skip",
+                meta={"kind": "running"},
+            )
+        )
     colours = tier_colours(problem.tier_names)
     for tier in problem.tier_names:
         mine = ops[ops["tier"] == tier]
@@ -138,6 +152,7 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             + mine["start"].dt.strftime("%a %d %b %H:%M")
             + " to "
             + mine["end"].dt.strftime("%a %d %b %H:%M")
+            + np.where(mine.get("state", "planned") == "running", " (running on the shop floor)", "")
             + "<br>due "
             + mine["due"].dt.strftime("%a %d %b %H:%M")
             + np.where(
@@ -305,6 +320,12 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
         notes.append(stability_line(s["stability"]) + ".")
     chart, drawn = gantt(plan, problem)
     orders = plan.orders
+    done, running = int((orders["status"] == "done").sum()), int((plan.schedule["state"] == "running").sum())
+    if done or running:
+        notes.append(
+            f"From the shop floor: {done:,} order(s) done (counted as done in the KPIs, outside the "
+            f"objective), {running:,} operation(s) running (outlined on the Gantt chart)."
+        )
     late = orders[orders["tardiness_minutes"] > 0].sort_values(
         ["tier", "tardiness_minutes"], ascending=[True, False]
     )
@@ -332,6 +353,7 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
                             "due",
                             "completion",
                             "tardiness_minutes",
+                            "status",
                             "reason",
                         ]
                     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,22 @@ class Frozen:
     operations: dict[tuple[str, int], tuple[str, pd.Timestamp]]
     source: Path
     later: dict[tuple[str, int], tuple[str, pd.Timestamp]] = field(default_factory=dict)  # the rest
+
+    def after_shop_floor(self, scenario: Scenario) -> Frozen:
+        """Without the operations the shop floor has started (progress says where they are)
+        and without those the previous plan had before the plan start, which did not start."""
+        started = _started_steps(scenario)
+        start = scenario.settings.plan.start
+
+        def keep(placed: dict[tuple[str, int], tuple[str, pd.Timestamp]]) -> dict:
+            return {key: value for key, value in placed.items() if key not in started and value[1] >= start}
+
+        return replace(self, operations=keep(self.operations), later=keep(self.later))
+
+
+def _started_steps(scenario: Scenario) -> set[tuple[str, int]]:
+    progress = scenario["progress"]
+    return {(str(o), int(s)) for o, s in zip(progress["order_id"], progress["step"], strict=True)}
 
 
 def read_frozen(previous: Path, until: str) -> Frozen:
@@ -52,6 +68,7 @@ def frozen_problems(scenario: Scenario, frozen: Frozen) -> list[Problem]:
     routings = scenario["routings"]
     allowed = set(zip(routings["product_id"], routings["step"], routings["machine_id"], strict=True))
     steps = routings.groupby("product_id")["step"].apply(lambda s: sorted(set(s)))
+    started = _started_steps(scenario)
     problems = []
     by_order: dict[str, list[int]] = {}
     for (oid, step), (machine, _) in sorted(frozen.operations.items()):
@@ -79,14 +96,15 @@ def frozen_problems(scenario: Scenario, frozen: Frozen) -> list[Problem]:
             continue
         by_order.setdefault(oid, []).append(step)
     for oid, kept in by_order.items():
-        if kept != steps[orders.at[oid, "product_id"]][: len(kept)]:
+        open_steps = [s for s in steps[orders.at[oid, "product_id"]] if (oid, s) not in started]
+        if kept != open_steps[: len(kept)]:
             problems.append(
                 Problem(
                     table,
                     f"order_id={oid}",
                     "step",
-                    f"frozen steps {kept} are not the order's first steps; expected a prefix of "
-                    f"{steps[orders.at[oid, 'product_id']]}",
+                    f"frozen steps {kept} are not the order's first steps not yet started; expected a "
+                    f"prefix of {open_steps}",
                 )
             )
     return problems

@@ -52,6 +52,7 @@ def build_scenario_problem(
     settings = scenario.settings
     tier_of = dict(zip(tiers["customer_id"], tiers["tier"], strict=True))
     if frozen is not None:
+        frozen = frozen.after_shop_floor(scenario)
         problems = frozen_problems(scenario, frozen)
         if problems:
             raise InputError(problems)
@@ -167,6 +168,8 @@ def _frozen_operations_fit(problem: ProblemData) -> None:
     change added since the previous plan may cut into one that already runs."""
     cut = []
     for k, (m, at) in sorted(problem.fixed.items()):
+        if k in problem.running:  # running work pauses over whatever comes
+            continue
         mode = problem.mode(k, m)
         if not problem.machines[m].working.fits(at, mode.duration, mode.resumable):
             op = problem.operations[k]
@@ -189,20 +192,27 @@ def _frozen_operations_fit(problem: ProblemData) -> None:
 
 
 def _frozen_orders_can_finish(problem: ProblemData) -> None:
-    """Orders started before the freeze must finish inside the horizon: say so when they cannot."""
+    """Orders started on the shop floor or before the freeze must finish inside the horizon:
+    say so when they cannot."""
     _frozen_operations_fit(problem)
+    _running_work_fits(problem)
     est = problem.earliest_starts
     late = []
     for i in sorted(problem.frozen_orders):
         last = problem.orders[i].last_op
-        if est[last] + problem.operations[last].min_duration > problem.horizon:
+        end = (
+            problem.fixed_end(last)
+            if last in problem.fixed
+            else est[last] + problem.operations[last].min_duration
+        )
+        if end > problem.horizon:
             late.append(i)
     if late:
         end = problem.start + pd.Timedelta(minutes=problem.horizon)
         raise NoFeasiblePlanError(
             [
-                f"{len(late)} order(s) started before the freeze cannot finish inside the horizon "
-                f"(ending {end:%Y-%m-%d %H:%M}) even on idle machines: "
+                f"{len(late)} order(s) started on the shop floor or before the freeze cannot finish inside "
+                f"the horizon (ending {end:%Y-%m-%d %H:%M}) even on idle machines: "
                 + ", ".join(problem.orders[i].id for i in late[:10])
                 + ("..." if len(late) > 10 else ""),
                 "expected an earlier --freeze-until or a longer [plan] horizon_days",
@@ -210,15 +220,43 @@ def _frozen_orders_can_finish(problem: ProblemData) -> None:
         )
 
 
+def _running_work_fits(problem: ProblemData) -> None:
+    """Each running operation needs its remaining minutes of its machine's working time."""
+    short = []
+    for k, (m, _) in sorted(problem.fixed.items()):
+        if k not in problem.running:
+            continue
+        needed, machine = problem.mode(k, m).duration, problem.machines[m]
+        available = machine.working.worked(0, problem.horizon)
+        if needed > available:
+            op = problem.operations[k]
+            short.append(
+                f"order {problem.orders[op.order].id} step {op.step} running on {machine.id} needs "
+                f"{needed:,} more working minutes; {machine.id} has {available:,} inside the horizon"
+            )
+    if short:
+        raise NoFeasiblePlanError(
+            [
+                f"{len(short)} running operation(s) cannot finish inside the horizon: "
+                + "; ".join(short[:5]),
+                "expected a longer [plan] horizon_days, more working time or a smaller remaining_minutes",
+            ]
+        )
+
+
 def _frozen_operations_kept(problem: ProblemData, schedule: Schedule) -> None:
     """Every frozen operation in place, and every started order finished inside the horizon."""
     moved = [k for k, (m, at) in problem.fixed.items() if (schedule.machine[k], schedule.start[k]) != (m, at)]
-    overrun = [i for i in sorted(problem.frozen_orders) if (schedule.completion(i) or 0) > problem.horizon]
+    overrun = [
+        i
+        for i in sorted(problem.frozen_orders)
+        if not schedule.is_scheduled(i) or (schedule.completion(i) or 0) > problem.horizon
+    ]
     if moved or overrun:
         raise NoFeasiblePlanError(
             [
-                f"{len(moved)} frozen operation(s) cannot be kept and {len(overrun)} order(s) started before "
-                "the freeze cannot finish inside the horizon within the limits"
+                f"{len(moved)} frozen operation(s) cannot be kept and {len(overrun)} order(s) started on the "
+                "shop floor or before the freeze cannot finish inside the horizon within the limits"
                 + (f", e.g. order {problem.orders[overrun[0]].id}" if overrun else "")
                 + (
                     f", e.g. order {problem.orders[problem.operations[moved[0]].order].id} step "

@@ -16,6 +16,7 @@ KPI_LABELS = {
     "unscheduled": "unscheduled",
     "total_tardiness_minutes": "tardiness (min)",
     "weighted_tardiness": "weighted tardiness",
+    "done": "done (shop floor)",
 }
 
 
@@ -27,7 +28,10 @@ def kpi_table(summary: dict[str, Any], title: str = "KPIs per tier") -> Table:
     for tier, values in summary["kpis"].items():
         table.add_row(
             tier,
-            *(f"{values[k]:,.0f}" if isinstance(values[k], float) else f"{values[k]:,}" for k in KPI_LABELS),
+            *(
+                f"{values.get(k, 0):,.0f}" if isinstance(values.get(k), float) else f"{values.get(k, 0):,}"
+                for k in KPI_LABELS
+            ),
         )
     return table
 

@@ -13,6 +13,7 @@ from scheduler.exact import decimal_of, exact_product, operation_duration, scale
 from scheduler.problem import (
     NO_FAMILY,
     Demand,
+    DoneOrder,
     Machine,
     Material,
     Mode,
@@ -21,6 +22,7 @@ from scheduler.problem import (
     ProblemData,
     merge_intervals,
 )
+from scheduler.shopfloor import ShopFloor
 from scheduler.worktime import working_stretches
 
 
@@ -54,14 +56,32 @@ def build_problem(
     ``freeze_at``. ``previous`` (same keys) is where the other operations were in the
     previous plan: moving them costs ``stability_weight`` per minute (and MOVE_MINUTES).
     Operations, orders and machines no longer in the scenario are left out of it.
+
+    The shop floor's ``progress`` table (contract section 5) shapes the problem: done steps
+    are not operations, running ones keep their machine from minute 0 for the working
+    minutes they still need (pausing over any break), neither takes material again, orders
+    with a step done or running must be planned, and orders with every step done are
+    reported apart (:attr:`ProblemData.done`). Frozen or previous places of operations the
+    shop floor has started are dropped: the shop floor wins.
     """
-    orders_t = tables["orders"].reset_index(drop=True)
     routings = tables["routings"]
     machine_index = {m: i for i, m in enumerate(tables["machines"]["machine_id"])}
     families = _families(tables)
     family_index = {f: i for i, f in enumerate(families)}
     machines = _machines(tables, machine_index, family_index, start, horizon)
     steps_of = _product_steps(routings, machine_index, family_index)
+    floor = ShopFloor(
+        tables.get("progress"),
+        tables["orders"],
+        {p: [step for step, _ in steps] for p, steps in steps_of.items()},
+    )
+    lowest = tier_names[-1]
+
+    def tier_and_weight(customer: str, weight: float) -> tuple[str, float]:
+        tier = tier_of_customer.get(customer, lowest)
+        return tier, float(tier_weights[tier]) * float(weight)
+
+    orders_t = tables["orders"][~tables["orders"]["order_id"].isin(floor.done)].reset_index(drop=True)
     order_index = {o: i for i, o in enumerate(orders_t["order_id"])}
     release = np.maximum(_minutes(orders_t["release"], start, "ceil"), 0)
     due = _minutes(orders_t["due"], start, "floor")
@@ -69,49 +89,70 @@ def build_problem(
     operations: list[Operation] = []
     orders: list[Order] = []
     op_of_step: dict[tuple[int, int], int] = {}
-    lowest = tier_names[-1]
+    running: dict[int, pd.Timestamp] = {}
+    fixed: dict[int, tuple[int, int]] = {}
+    started: set[int] = set()
     for i, row in enumerate(orders_t.itertuples(index=False)):
         ops = []
-        for position, (step, alternatives) in enumerate(steps_of[row.product_id]):
+        for step, alternatives in steps_of[row.product_id]:
+            state = floor.state.get((row.order_id, step))
+            if state is not None and state.done:
+                continue
             modes = tuple(
                 Mode(m, operation_duration(row.quantity, mpu, setup), family, resumable)
                 for m, mpu, setup, family, resumable in alternatives
             )
-            op_of_step[(i, step)] = len(operations)
-            ops.append(len(operations))
-            operations.append(Operation(i, step, position, modes))
-        tier = tier_of_customer.get(row.customer_id, lowest)
-        predecessors = () if pd.isna(row.after_order) else (order_index[row.after_order],)
+            k = len(operations)
+            if state is not None:  # running: its machine, the minutes it still needs, pausing
+                m = machine_index[state.machine]
+                family = next(mode.family for mode in modes if mode.machine == m)
+                modes = (Mode(m, state.remaining, family, True),)
+                fixed[k], running[k] = (m, 0), state.started
+            op_of_step[(i, step)] = k
+            ops.append(k)
+            operations.append(Operation(i, step, len(ops) - 1, modes))
+        tier, weight = tier_and_weight(row.customer_id, row.weight)
+        is_started = row.order_id in floor.started
+        if is_started:
+            started.add(i)
+        # a started order is under way: its release and after_order lie behind it, and a
+        # predecessor that is done has finished before the plan starts
+        linked = not (pd.isna(row.after_order) or is_started or row.after_order in floor.done)
         orders.append(
             Order(
                 id=row.order_id,
                 customer=row.customer_id,
                 tier=tier,
                 tier_rank=tier_names.index(tier),
-                weight=float(tier_weights[tier]) * float(row.weight),
-                release=int(release[i]),
+                weight=weight,
+                release=0 if is_started else int(release[i]),
                 due=int(due[i]),
                 operations=tuple(ops),
-                predecessors=predecessors,
+                predecessors=(order_index[row.after_order],) if linked else (),
             )
         )
-    materials, demands = _materials(tables, orders_t, op_of_step, start, horizon)
-    fixed = {
-        op_of_step[(order_index[oid], step)]: (
-            machine_index[mid],
-            int((at - start) / pd.Timedelta(minutes=1)),
-        )
-        for (oid, step), (mid, at) in (frozen or {}).items()
-    }
-    freeze = 0 if freeze_at is None else max(0, math.ceil((freeze_at - start) / pd.Timedelta(minutes=1)))
+    materials, demands = _materials(tables, orders_t, op_of_step, start, horizon, set(running))
+    minute = pd.Timedelta(minutes=1)
+    for (oid, step), (mid, at) in (frozen or {}).items():
+        kept = op_of_step.get((order_index.get(oid, -1), step))
+        if kept is not None and kept not in running and at >= start:
+            fixed[kept] = (machine_index[mid], int((at - start) / minute))
+    freeze = 0 if freeze_at is None else max(0, math.ceil((freeze_at - start) / minute))
     before = {
-        op_of_step[(order_index[oid], step)]: (
-            machine_index[mid],
-            round((at - start) / pd.Timedelta(minutes=1)),
-        )
+        op_of_step[(order_index[oid], step)]: (machine_index[mid], round((at - start) / minute))
         for (oid, step), (mid, at) in (previous or {}).items()
         if oid in order_index and (order_index[oid], step) in op_of_step and mid in machine_index
     }
+    done = tuple(
+        DoneOrder(oid, customer, *tier_and_weight(customer, weight), floor.done[oid])
+        for oid, customer, weight in zip(
+            tables["orders"]["order_id"],
+            tables["orders"]["customer_id"],
+            tables["orders"]["weight"],
+            strict=True,
+        )
+        if oid in floor.done
+    )
     return ProblemData(
         start,
         horizon,
@@ -125,8 +166,11 @@ def build_problem(
         fixed,
         freeze,
         families,
-        previous={k: placed for k, placed in before.items() if placed[1] >= freeze},
+        previous={k: placed for k, placed in before.items() if placed[1] >= freeze and k not in fixed},
         stability_weight=stability_weight,
+        running=running,
+        started=frozenset(started),
+        done=done,
     )
 
 
@@ -235,7 +279,9 @@ def _materials(
     op_of_step: dict[tuple[int, int], int],
     start: pd.Timestamp,
     horizon: int,
+    running: set[int],
 ) -> tuple[tuple[Material, ...], tuple[Demand, ...]]:
+    """Stock, receipts and the orders' needs; steps done or running have had their material."""
     materials_t, receipts_t, bom = tables["materials"], tables["receipts"], tables["bom"]
     index = {m: i for i, m in enumerate(materials_t["material_id"])}
     on_hand: list[list[Decimal]] = [[decimal_of(v)] for v in materials_t["on_hand"]]
@@ -252,8 +298,11 @@ def _materials(
         lines = orders_t[["product_id", "quantity"]].reset_index().merge(bom, on="product_id", sort=False)
         for r in lines.sort_values(["index", "step", "material_id"]).itertuples(index=False):
             i = int(r.index)
+            k = op_of_step.get((i, int(r.step)))
+            if k is None or k in running:
+                continue
             amount = exact_product(int(r.quantity), r.quantity_per_unit)
-            needs.append((i, op_of_step[(i, int(r.step))], index[r.material_id], amount))
+            needs.append((i, k, index[r.material_id], amount))
     needs_of: list[list[int]] = [[] for _ in index]
     for n, (_, _, material, _) in enumerate(needs):
         needs_of[material].append(n)

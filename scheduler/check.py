@@ -24,6 +24,7 @@ from scheduler.check_plant import (
     check_working_time,
     working_time,
 )
+from scheduler.check_progress import Floor, check_shop_floor_rows, expected_steps, read_floor
 from scheduler.exact import decimal_of, exact_product, exact_sum, operation_duration
 
 MINUTE = pd.Timedelta(minutes=1)
@@ -107,17 +108,19 @@ def check_plan(
             found.add(f"{name}.parquet", "", f"missing columns {', '.join(missing)}", "columns")
     if found.items:
         return found.result()
-    ops = _check_operations(ctx, schedule, found)
-    expected = _check_orders(ctx, ops, orders, found)
+    floor = read_floor(ctx.tables)
+    ops = _check_operations(ctx, schedule, floor, found)
+    expected = _check_orders(ctx, ops, orders, floor, found)
     _check_machines(ctx, ops, summary, found)
-    _check_materials(ctx, ops, expected, materials, found)
+    _check_materials(ctx, ops, expected, materials, floor, found)
     if summary is not None:
         _check_summary(ctx, expected, summary, found)
     return found.result()
 
 
-def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, found: _Found) -> pd.DataFrame:
-    """Each row: a known order, a step of its routing, an allowed machine, the right duration."""
+def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, floor: Floor, found: _Found) -> pd.DataFrame:
+    """Each row: a known order, a step of its routing, an allowed machine, the right duration
+    (a running step: its remaining working minutes), the shop floor's state."""
     orders = ctx.tables["orders"].set_index("order_id")
     routings = ctx.tables["routings"]
     ops = schedule.copy()
@@ -158,6 +161,11 @@ def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, found: _Found) 
         for q, m, s in zip(ops["quantity"], ops["minutes_per_unit"], ops["setup_minutes"], strict=True)
     ]
     ops["duration"] = np.asarray(expected, dtype="int64")
+    keys = list(zip(ops["order_id"], ops["step"].astype(int), strict=True))
+    ops["running"] = np.array([k in floor.running for k in keys], dtype=bool)
+    remaining = [floor.running[k][1] for k in keys if k in floor.running]
+    ops.loc[ops["running"], "duration"] = np.asarray(remaining, dtype="int64")
+    check_shop_floor_rows(ops, floor, ctx.start, found.add)
     for column in ("start", "end"):
         offset = (ops[column] - ctx.start) / MINUTE
         for r in ops[offset % 1 != 0].itertuples():
@@ -180,9 +188,10 @@ def _check_operations(ctx: CheckContext, schedule: pd.DataFrame, found: _Found) 
 
 
 def _check_orders(
-    ctx: CheckContext, ops: pd.DataFrame, plan_orders: pd.DataFrame, found: _Found
+    ctx: CheckContext, ops: pd.DataFrame, plan_orders: pd.DataFrame, floor: Floor, found: _Found
 ) -> pd.DataFrame:
-    """Completeness, step order, release, after_order; and each order's row recomputed."""
+    """Completeness (the steps not done), step order, release and after_order (of orders not
+    started on the shop floor); and each order's row recomputed."""
     orders = ctx.tables["orders"].copy()
     routings = ctx.tables["routings"]
     steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s}))
@@ -195,7 +204,7 @@ def _check_orders(
     early: dict[str, list[int]] = {}  # per order, rows whose next step starts before they end
     for row in np.flatnonzero((oid[1:] == oid[:-1]) & (starts[1:] < ends[:-1])):
         early.setdefault(oid[row], []).append(int(row))
-    completion: dict[str, pd.Timestamp] = per_order["ends"].to_dict()
+    completion: dict[str, pd.Timestamp] = {**per_order["ends"].to_dict(), **floor.done_orders}
     first_start: dict[str, pd.Timestamp] = per_order["begins"].to_dict()
     steps_in, first_step_start = per_order["steps"].to_dict(), per_order["first"].to_dict()
     for r in orders.itertuples(index=False):
@@ -203,11 +212,12 @@ def _check_orders(
             continue
         key = f"order_id={r.order_id}"
         steps = [int(x) for x in steps_in[r.order_id]]
-        if steps != steps_of[r.product_id]:
+        wanted = expected_steps(r.order_id, steps_of[r.product_id], floor)
+        if steps != wanted:
             found.add(
                 "schedule.parquet",
                 key,
-                f"has steps {steps}; expected all of {steps_of[r.product_id]}",
+                f"has steps {steps}; expected all of {wanted} (the steps not done on the shop floor)",
                 "incomplete order",
             )
         for a in early.get(r.order_id, ()):
@@ -217,7 +227,7 @@ def _check_orders(
                 f"step {step[a + 1]} starts before step {step[a]} ends",
                 "step order",
             )
-        if first_step_start[r.order_id] < r.release:
+        if r.order_id not in floor.started and first_step_start[r.order_id] < r.release:
             found.add(
                 "schedule.parquet",
                 key,
@@ -225,7 +235,7 @@ def _check_orders(
                 "release",
             )
     for r in orders.dropna(subset=["after_order"]).itertuples(index=False):
-        if r.order_id not in first_start:
+        if r.order_id not in first_start or r.order_id in floor.started:
             continue
         before = completion.get(r.after_order)
         if before is None:
@@ -248,6 +258,15 @@ def _check_orders(
     orders["weight"] = orders["tier"].map(ctx.tier_weights).astype(float) * orders["weight"].astype(float)
     orders["completion"] = orders["order_id"].map(completion).astype("datetime64[us]")
     orders["status"] = np.where(orders["completion"].notna(), "scheduled", "unscheduled")
+    orders.loc[orders["order_id"].isin(list(floor.done_orders)), "status"] = "done"
+    for oid in orders.loc[orders["status"] == "unscheduled", "order_id"]:
+        if oid in floor.started:
+            found.add(
+                "orders.parquet",
+                f"order_id={oid}",
+                "started on the shop floor but unscheduled; expected every started order planned",
+                "started order left out",
+            )
     late = (orders["completion"] - orders["due"]) / MINUTE
     orders["tardiness_minutes"] = np.ceil(late.fillna(0).clip(lower=0)).astype("int64")
     _compare_orders(orders, plan_orders, found)
@@ -331,15 +350,25 @@ def _check_machines(
 
 
 def _check_materials(
-    ctx: CheckContext, ops: pd.DataFrame, orders: pd.DataFrame, plan: pd.DataFrame, found: _Found
+    ctx: CheckContext,
+    ops: pd.DataFrame,
+    orders: pd.DataFrame,
+    plan: pd.DataFrame,
+    floor: Floor,
+    found: _Found,
 ) -> None:
-    """Consumption as the BOM says, at the step's start; stock never below zero."""
+    """Consumption as the BOM says, at the step's start (none for steps the shop floor has
+    started: their material is issued); stock never below zero."""
     bom = ctx.tables["bom"]
     first_step = ctx.tables["routings"].groupby("product_id")["step"].min()
     scheduled = orders[orders["status"] == "scheduled"][["order_id", "product_id", "quantity"]]
     lines = scheduled.merge(bom, on="product_id")
     if len(lines):
         lines["step"] = lines["step"].fillna(lines["product_id"].map(first_step)).astype("int64")
+        issued = floor.done_steps | set(floor.running)
+        lines = lines[
+            [(o, int(s)) not in issued for o, s in zip(lines["order_id"], lines["step"], strict=True)]
+        ]
         lines = lines.merge(ops[["order_id", "step", "start"]], on=["order_id", "step"], how="left")
         pairs = zip(lines["quantity"], lines["quantity_per_unit"], strict=True)
         lines["need"] = [exact_product(int(q), u) for q, u in pairs]
@@ -397,9 +426,11 @@ def _check_materials(
 
 
 def _check_summary(ctx: CheckContext, orders: pd.DataFrame, summary: dict[str, Any], found: _Found) -> None:
-    """The KPIs per tier and the objective value, recomputed."""
+    """The KPIs per tier and the objective value, recomputed; orders the shop floor has done
+    are only counted, outside the KPIs and the objective."""
+    done = orders["status"] == "done"
     for tier in ctx.tier_names:
-        rows = orders[orders["tier"] == tier]
+        rows = orders[(orders["tier"] == tier) & ~done]
         scheduled = rows["status"] == "scheduled"
         late = scheduled & (rows["tardiness_minutes"] > 0)
         expected = {
@@ -409,6 +440,7 @@ def _check_summary(ctx: CheckContext, orders: pd.DataFrame, summary: dict[str, A
             "unscheduled": int((~scheduled).sum()),
             "total_tardiness_minutes": int(rows["tardiness_minutes"].sum()),
             "weighted_tardiness": float((rows["weight"] * rows["tardiness_minutes"]).sum()),
+            "done": int((done & (orders["tier"] == tier)).sum()),
         }
         given = summary.get("kpis", {}).get(tier, {})
         for key, wanted in expected.items():
@@ -421,6 +453,7 @@ def _check_summary(ctx: CheckContext, orders: pd.DataFrame, summary: dict[str, A
                 )
     objective = summary.get("objective")
     value = summary.get("objective_value")
+    orders = orders[~done]
     due_minute = np.floor((orders["due"] - ctx.start) / MINUTE)
     horizon = ctx.horizon_minutes
     penalty = orders["weight"] * ((horizon - due_minute).clip(lower=0) + horizon)

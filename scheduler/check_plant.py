@@ -109,6 +109,9 @@ def check_working_time(ops: pd.DataFrame, working: dict[str, MachineTime], repor
         s, e, d = int(r.start_minute), int(r.end_minute), int(r.duration)
         time = working.get(r.machine_id, MachineTime(None, []))
         stretches = time.stretches
+        if getattr(r, "running", False):
+            _check_running(r, key, stretches, report)
+            continue
         if stretches is None or not r.resumable:
             if e - s != d:
                 report(
@@ -143,6 +146,22 @@ def check_working_time(ops: pd.DataFrame, working: dict[str, MachineTime], repor
                 "a step of 0 working minutes must end where it starts",
                 "working time",
             )
+
+
+def _check_running(r: Any, key: str, stretches: list[tuple[int, int]] | None, report: Report) -> None:
+    """A running step (contract section 5) needs its remaining working minutes from the plan
+    start, pausing over whatever is not working time, and ends with the last of them."""
+    s, e, d = int(r.start_minute), int(r.end_minute), int(r.duration)
+    worked = e - s if stretches is None else _worked(stretches, s, e)
+    ends_working = d == 0 or stretches is None or _is_working(stretches, e - 1)
+    if worked != d or not ends_working or (d == 0 and e != s):
+        report(
+            "schedule.parquet",
+            key,
+            f"running step runs {r.start} to {r.end} with {worked} working minutes on {r.machine_id}; "
+            f"expected its remaining_minutes {d}, ending with the last of them",
+            "running step",
+        )
 
 
 def check_capacity(ops: pd.DataFrame, capacity: dict[str, int], report: Report) -> None:

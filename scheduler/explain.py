@@ -178,6 +178,10 @@ def _late(
         )
     for k in order.operations:
         start, m = schedule.start[k], schedule.machine[k]
+        if k in p.running:
+            causes[running_text(p, k, m)] += schedule.end[k] - max(ready, start)
+            ready = schedule.end[k]
+            continue
         material_time, material = material_ready.get(k, (0, -1))
         if material_time > ready:
             causes[f"waits for material {p.materials[material].id} until {_time(p, material_time)}"] += (
@@ -213,6 +217,14 @@ def _late(
         ] += order.release + work - order.due
     top = [f"{text} ({minutes:,} min)" for text, minutes in causes.most_common(2) if minutes > 0]
     return "; ".join(top) if top else "late: the processing time itself ends after due"
+
+
+def running_text(p: ProblemData, k: int, m: int) -> str:
+    """'step 20 running since 2026-11-30 22:15 on M04, 2 h 10 left' (working time left)."""
+    left = p.mode(k, m).duration
+    since = p.running[k].strftime("%Y-%m-%d %H:%M")
+    step, machine = p.operations[k].step, p.machines[m].id
+    return f"step {step} running since {since} on {machine}, {left // 60} h {left % 60:02d} left"
 
 
 def _busy_text(p: ProblemData, m: int, held: Counter[int]) -> str:

@@ -53,12 +53,13 @@ def _components(p: ProblemData, chosen: set[int]) -> set[int]:
 def _free_orders(p: ProblemData, s: Schedule, chosen: set[int]) -> tuple[list[int], dict[int, int]]:
     """The orders to re-plan, and the release each gets from predecessors that stay put.
 
-    ``chosen`` grows by its after_order links; frozen orders stay. An order linked to one
+    ``chosen`` grows by its after_order links; orders whose every operation is fixed stay
+    (a freed order's fixed operations stay fixed in the sub-problem). An order linked to one
     that stays is kept free only where the held order bounds it from one side: after a
     held, scheduled predecessor (it is released at that order's completion). Orders that
     wait for a held, unscheduled order, or that a held, scheduled order waits for, stay too.
     """
-    free = {i for i in _components(p, chosen) if i not in p.frozen_orders}
+    free = {i for i in _components(p, chosen) if i in p.movable_orders}
     changed = True
     while changed:
         changed = False
@@ -133,6 +134,7 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         if s.machine[k] >= 0
     }
     previous = {op_index[k]: placed for k, placed in p.previous.items() if k in op_index}
+    fixed = {op_index[k]: placed for k, placed in p.fixed.items() if k in op_index}
     sub = replace(
         p,
         previous=previous,
@@ -141,8 +143,11 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhoo
         machines=machines,
         materials=materials,
         demands=demands,
-        fixed={},
+        fixed=fixed,
         windows=windows,
+        running={op_index[k]: at for k, at in p.running.items() if k in op_index},
+        started=frozenset(index[i] for i in free if i in p.started),
+        done=(),
     )
     return Neighbourhood(sub, free)
 
@@ -170,7 +175,7 @@ def merge(s: Schedule, n: Neighbourhood, part: Schedule) -> Schedule:
 def _choose(
     p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random, by_tier: bool = False
 ) -> set[int]:
-    movable = [i for i in range(len(p.orders)) if i not in p.frozen_orders]
+    movable = sorted(p.movable_orders)
     if kind == "material" and p.demands:
         return _material_users(p, s, movable, size, rng, by_tier)
     if kind == "time":
@@ -229,10 +234,10 @@ def _related(
     distance: dict[int, int] = {}
     for k, m in enumerate(s.machine):
         i = p.operations[k].order
-        if m in machines and i != seed and i not in p.frozen_orders:
+        if m in machines and i != seed and i in p.movable_orders:
             distance[i] = min(distance.get(i, 1 << 60), abs(s.start[k] - centre))
     for d in p.demands:
-        if d.material in materials and d.order != seed and d.order not in p.frozen_orders:
+        if d.material in materials and d.order != seed and d.order in p.movable_orders:
             at = s.start[d.operation] if s.is_scheduled(d.order) else p.orders[d.order].due
             distance[d.order] = min(distance.get(d.order, 1 << 60), abs(at - centre))
     nearest = sorted(distance, key=lambda i: (distance[i], i))[: size - 1]

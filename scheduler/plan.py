@@ -20,7 +20,9 @@ KPI_KEYS = (
     "unscheduled",
     "total_tardiness_minutes",
     "weighted_tardiness",
+    "done",
 )
+STATES = ("planned", "running")  # schedule.parquet's state: running on the shop floor, or planned
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
                 "end": at([s.end[k] for k in ops]),
                 "changeover_minutes": pd.Series([changeover.get(k, 0) for k in ops], dtype="int64"),
                 "working_minutes": pd.Series([s.duration(k, s.machine[k]) for k in ops], dtype="int64"),
+                "state": pd.Series([STATES[k in problem.running] for k in ops], dtype="str"),
             }
         )
         .sort_values(["start", "machine_id", "order_id"], kind="stable")
@@ -80,6 +83,8 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
             "reason": pd.Series([reasons.get(i) for i in range(n)], dtype="str"),
         }
     )
+    if problem.done:
+        orders = pd.concat([orders, _done_orders(problem, due)], ignore_index=True)
     consumption = [d for d in problem.demands if s.is_scheduled(d.order)]
     materials = (
         pd.DataFrame(
@@ -100,6 +105,34 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
     summary = _summary(problem, result, orders)
     summary["machines"] = machine_figures(s, changeover)
     return PlanTables(schedule, orders, materials, summary)
+
+
+def _done_orders(problem: ProblemData, due: pd.Series) -> pd.DataFrame:
+    """Orders the shop floor has finished: completion and tardiness from their last step."""
+    done = problem.done
+    completion = pd.Series([d.completion for d in done], dtype="datetime64[us]")
+    due_at = pd.Series(due.reindex([d.id for d in done]).to_numpy(), dtype="datetime64[us]")
+    late = np.ceil(((completion - due_at) / pd.Timedelta(minutes=1)).clip(lower=0)).astype("int64")
+    reason = (
+        "done on the shop floor: finished "
+        + completion.dt.strftime("%Y-%m-%d %H:%M")
+        + ", "
+        + late.map("{:,}".format)
+        + " min after due"
+    ).where(late > 0)
+    return pd.DataFrame(
+        {
+            "order_id": pd.Series([d.id for d in done], dtype="str"),
+            "customer_id": pd.Series([d.customer for d in done], dtype="str"),
+            "tier": pd.Series([d.tier for d in done], dtype="str"),
+            "weight": [d.weight for d in done],
+            "due": due_at,
+            "completion": completion,
+            "tardiness_minutes": late,
+            "status": pd.Series(["done"] * len(done), dtype="str"),
+            "reason": reason.astype("str"),
+        }
+    )
 
 
 def machine_figures(s: Schedule, changeover: dict[int, int]) -> dict[str, dict[str, Any]]:
@@ -125,10 +158,13 @@ def machine_figures(s: Schedule, changeover: dict[int, int]) -> dict[str, dict[s
 
 
 def kpis_per_tier(orders: pd.DataFrame, tier_names: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    """Orders, on time, late, unscheduled, total and weighted tardiness, per tier and in all."""
+    """Orders, on time, late, unscheduled, total and weighted tardiness, per tier and in all;
+    orders the shop floor has done are only counted (``done``), outside the rest."""
     out: dict[str, dict[str, float]] = {}
     for tier in (*tier_names, "all"):
-        rows = orders if tier == "all" else orders[orders["tier"] == tier]
+        mine = orders if tier == "all" else orders[orders["tier"] == tier]
+        finished = mine["status"] == "done"
+        rows = mine[~finished]
         scheduled = rows["status"] == "scheduled"
         late = scheduled & (rows["tardiness_minutes"] > 0)
         out[tier] = {
@@ -138,6 +174,7 @@ def kpis_per_tier(orders: pd.DataFrame, tier_names: tuple[str, ...]) -> dict[str
             "unscheduled": int((~scheduled).sum()),
             "total_tardiness_minutes": int(rows["tardiness_minutes"].sum()),
             "weighted_tardiness": float((rows["weight"] * rows["tardiness_minutes"]).sum()),
+            "done": int(finished.sum()),
         }
     return out
 

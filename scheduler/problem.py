@@ -34,7 +34,9 @@ class Mode:
 
 @dataclass(frozen=True)
 class Operation:
-    """One routing step of one order; ``modes`` are its alternative machines."""
+    """One routing step of one order still to run; ``position`` is its place among its
+    order's operations (steps done on the shop floor are none); ``modes`` are its
+    alternative machines."""
 
     order: int
     step: int
@@ -65,6 +67,17 @@ class Order:
     @property
     def last_op(self) -> int:
         return self.operations[-1]
+
+
+@dataclass(frozen=True)
+class DoneOrder:
+    """An order whose every step the shop floor has finished: reported, not planned."""
+
+    id: str
+    customer: str
+    tier: str
+    weight: float
+    completion: pd.Timestamp  # the finished_at of its last step
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,12 @@ class ProblemData:
     )  # operation -> start range, if kept near
     previous: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start) before
     stability_weight: float = 0.0  # cost per minute an operation of ``previous`` moves (see MOVE_MINUTES)
+    # The shop floor (contract section 5): running operations (fixed at minute 0 on their
+    # machine, with the working minutes they still need as their one mode) and when each
+    # started; orders with a done or running step, which must be planned; orders all done.
+    running: dict[int, pd.Timestamp] = field(default_factory=dict)
+    started: frozenset[int] = frozenset()
+    done: tuple[DoneOrder, ...] = ()
 
     @property
     def stability_in_objective(self) -> bool:
@@ -199,8 +218,14 @@ class ProblemData:
 
     @cached_property
     def frozen_orders(self) -> frozenset[int]:
-        """Orders with at least one frozen operation: they must be scheduled."""
-        return frozenset(self.operations[k].order for k in self.fixed)
+        """Orders that must be scheduled: those with a frozen (or running) operation, and
+        those the shop floor has started."""
+        return frozenset(self.operations[k].order for k in self.fixed) | self.started
+
+    @cached_property
+    def movable_orders(self) -> frozenset[int]:
+        """Orders with at least one operation that is not fixed: a search may move them."""
+        return frozenset(op.order for k, op in enumerate(self.operations) if k not in self.fixed)
 
     @cached_property
     def demands_of_order(self) -> dict[int, tuple[Demand, ...]]:
@@ -225,9 +250,9 @@ class ProblemData:
 
     @cached_property
     def movable_users(self) -> dict[int, tuple[int, ...]]:
-        """Per material that some order uses, the orders (not frozen) that use it, sorted."""
+        """Per material that some order uses, the movable orders that use it, sorted."""
         return {
-            m: tuple(sorted({d.order for d in ds if d.order not in self.frozen_orders}))
+            m: tuple(sorted({d.order for d in ds if d.order in self.movable_orders}))
             for m, ds in enumerate(self.demands_of_material)
             if ds
         }

@@ -99,7 +99,12 @@ def solve(
     def tie_break(name: str) -> int:  # the rules in RULES order, then the others as made
         return RULES.index(name) if name in RULES else len(RULES) + names.index(name)
 
-    best_rule = min(names, key=lambda r: (plans[r].objective_vector(options.objective), tie_break(r)))
+    def missing(name: str) -> int:  # started orders a plan leaves out: it is no plan at all
+        return sum(not plans[name].is_scheduled(i) for i in problem.frozen_orders)
+
+    best_rule = min(
+        names, key=lambda r: (missing(r), plans[r].objective_vector(options.objective), tie_break(r))
+    )
     best, source = plans[best_rule], f"dispatch:{best_rule}"
     rounds: list[RoundSummary] = []
     status, bound = "heuristic", None

@@ -196,7 +196,9 @@ def test_an_order_started_before_the_freeze_that_cannot_finish_exits_3(tmp_path:
         at(500),
     )  # step 10 stays at 0-600; step 20 has nowhere to go before the horizon ends
     assert code == 3, output
-    assert "1 order(s) started before the freeze cannot finish inside the horizon" in output
+    assert (
+        "1 order(s) started on the shop floor or before the freeze cannot finish inside the horizon" in output
+    )
     assert "O1" in output and not (tmp_path / "r").exists()
 
 

@@ -26,6 +26,8 @@ def hint_schedule(model: cp_model.CpModel, problem: ProblemData, v: Variables, s
         if tardiness is not None:
             model.add_hint(tardiness, schedule.tardiness(i) if on else 0)
         for k in order.operations:
+            if k in problem.fixed:  # constants (shared by equal values): nothing to hint
+                continue
             ops = v.operations[k]
             start = schedule.start[k] if on else _lowest(ops.start)
             model.add_hint(ops.start, start)

@@ -85,6 +85,10 @@ def create_variables(model: cp_model.CpModel, problem: ProblemData, pauses: bool
     present = [model.new_bool_var(f"present[{o.id}]") for o in problem.orders]
     windows: list[list[list[tuple[int, int]]]] = []  # per operation, per mode: its starts
     for k, op in enumerate(problem.operations):
+        if k in problem.fixed:  # where it is: on its machine, from its start
+            machine, at = problem.fixed[k]
+            windows.append([[(at, at)] if m.machine == machine else [] for m in op.modes])
+            continue
         lo, hi = est[k], lend[k] - op.min_duration
         if k in problem.windows:
             lo, hi = max(lo, problem.windows[k][0]), min(hi, problem.windows[k][1])
@@ -118,6 +122,8 @@ def _operation(
 ) -> OperationVars:
     op = problem.operations[k]
     name = f"{problem.orders[op.order].id},{op.step}"
+    if k in problem.fixed:
+        return _fixed_operation(model, problem, k, present, name)
     union = sorted(r for ranges in starts for r in ranges) or [(0, 0)]
     domain = cp_model.Domain.from_intervals([list(r) for r in union])
     start = model.new_int_var_from_domain(domain, f"start[{name}]")
@@ -135,11 +141,29 @@ def _operation(
                 own = cp_model.Domain.from_intervals([list(r) for r in ranges])
                 model.add_linear_expression_in_domain(start, own).only_enforce_if(chosen)
         modes.append(_mode(model, problem, mode, ranges if pauses else [], start, end, chosen, name))
-    if k in problem.fixed:
-        machine_index, at = problem.fixed[k]
-        model.add(start == at)
-        for m in modes:
-            model.add(m.chosen == int(m.machine == machine_index))
+    return OperationVars(start, end, modes)
+
+
+def _fixed_operation(
+    model: cp_model.CpModel, problem: ProblemData, k: int, present: list[cp_model.IntVar], name: str
+) -> OperationVars:
+    """An operation that keeps its machine and start (frozen, or running on the shop floor):
+    constants, and one interval from its start to its end, pauses included."""
+    op = problem.operations[k]
+    machine, at = problem.fixed[k]
+    finish = problem.fixed_end(k)
+    start, end = model.new_constant(at), model.new_constant(finish)
+    modes = []
+    for mode in op.modes:
+        if len(op.modes) == 1:
+            chosen = present[op.order]
+        else:
+            chosen = model.new_bool_var(f"mode[{name},{mode.machine}]")
+            model.add(chosen == int(mode.machine == machine))
+        size = finish - at if mode.machine == machine else mode.duration
+        interval = model.new_optional_fixed_size_interval_var(at, size, chosen, f"run[{name},{mode.machine}]")
+        own_end = end if mode.machine == machine and size != mode.duration else None
+        modes.append(ModeVars(mode.machine, mode.duration, mode.family, chosen, interval, own_end))
     return OperationVars(start, end, modes)
 
 
