@@ -185,6 +185,12 @@ def generate(
     plant_model: Annotated[
         bool, typer.Option("--plant-model/--no-plant-model", help="Shifts, an oven and changeovers.")
     ] = True,
+    started: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of orders already started at the plan start (a progress table)."
+        ),
+    ] = 0.1,
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     force: ForceOpt = False,
 ) -> None:
@@ -204,6 +210,7 @@ def generate(
             load=load,
             material_cover=material_cover,
             plant_model=plant_model,
+            started=started,
         )
         write_generated(out, spec, file_format, force)
     _say(f"wrote {out}")

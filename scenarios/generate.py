@@ -30,6 +30,7 @@ from scenarios.generate_plant import (
     shifts_table,
     working_minutes,
 )
+from scenarios.generate_progress import issued_lines, progress_table
 from scenarios.io import write_folder, write_table
 
 DEFAULT_START = pd.Timestamp("2026-12-01T06:00:00")
@@ -41,8 +42,10 @@ class PlantSpec:
 
     ``load`` is the share of the busiest machine group's working time that the orders ask
     for; ``material_cover`` the share of each scarce material's demand that stock and
-    receipts inside the horizon cover (1 or more: no material is short). ``plant_model``
-    False gives a plant without shifts, ovens or changeovers (contract v1).
+    receipts inside the horizon cover (1 or more: no material is short), after what the
+    started orders have taken. ``plant_model`` False gives a plant without shifts, ovens
+    or changeovers (contract v1). ``started``: the share of orders the shop floor has
+    started (done, running, or between steps), with a ``progress`` table.
     """
 
     orders: int = 200
@@ -55,6 +58,7 @@ class PlantSpec:
     load: float = 0.85
     material_cover: float = 0.9
     plant_model: bool = True
+    started: float = 0.1  # share of the orders already started at the plan start (section 5)
 
     def sized(self) -> PlantSpec:
         return replace(
@@ -70,8 +74,8 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
     """Build the settings document and the tables of a synthetic scenario."""
     if not 1 <= spec.orders <= 1_000_000:
         raise UsageError("orders must be between 1 and 1,000,000")
-    if not 0 < spec.load <= 2 or not 0 < spec.material_cover <= 100:
-        raise UsageError("load must be in (0, 2] and material cover in (0, 100]")
+    if not 0 < spec.load <= 2 or not 0 < spec.material_cover <= 100 or not 0 <= spec.started <= 1:
+        raise UsageError("load must be in (0, 2], material cover in (0, 100] and started in [0, 1]")
     spec = spec.sized()
     rng = np.random.default_rng(spec.seed)
     as_of = spec.start.normalize() - pd.Timedelta(days=1)
@@ -87,8 +91,20 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
     if spec.plant_model:
         mark_resumable(rng, routings, machines, orders)
     _due_dates(rng, spec, orders, routings, machines, available)
+    # its own stream: the plant is the same whatever share has started
+    progress = progress_table(
+        np.random.default_rng([spec.seed, 5]), orders, routings, machines, spec.start, spec.started
+    )
     bom, materials, receipts = materials_tables(
-        rng, spec.materials or 3, products, orders, routings, spec.start, horizon, spec.material_cover
+        rng,
+        spec.materials or 3,
+        products,
+        orders,
+        routings,
+        spec.start,
+        horizon,
+        spec.material_cover,
+        issued_lines(progress),
     )
     tables = {
         "orders": orders,
@@ -103,6 +119,8 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
         "receipts": receipts,
         "complaints": _complaints(rng, customers, as_of, spec.orders),
     }
+    if len(progress):
+        tables["progress"] = progress
     plan: dict[str, object] = {"start": spec.start.to_pydatetime(), "horizon_days": spec.horizon_days}
     if spec.plant_model:
         tables["shifts"] = shifts

@@ -232,8 +232,12 @@ def materials_tables(
     start: pd.Timestamp,
     horizon: int,
     cover: float,
+    issued: set[tuple[str, int]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """BOM lines; scarce materials cover ``cover`` of the demand (stock, then receipts); the rest more."""
+    """BOM lines; scarce materials cover ``cover`` of the demand (stock, then receipts); the rest more.
+
+    ``issued``: (order_id, step) whose material the shop floor has taken already: stock on
+    hand is what is left after them, and they ask nothing more."""
     material_ids = ids("MAT", n_materials, 3)
     first_steps = routings.groupby("product_id")["step"].unique()
     rows = []
@@ -243,10 +247,11 @@ def materials_tables(
             step = steps[0] if rng.random() < 0.7 else int(rng.choice(steps))
             rows.append((product, material, round(float(rng.uniform(0.5, 3.0)), 2), int(step)))
     bom = pd.DataFrame(rows, columns=["product_id", "material_id", "quantity_per_unit", "step"])
+    lines = orders[["order_id", "product_id", "quantity"]].merge(bom, on="product_id")
+    if issued:
+        lines = lines[[key not in issued for key in zip(lines["order_id"], lines["step"], strict=True)]]
     demand = (
-        orders[["product_id", "quantity"]]
-        .merge(bom, on="product_id")
-        .assign(need=lambda f: f["quantity"] * f["quantity_per_unit"])
+        lines.assign(need=lambda f: f["quantity"] * f["quantity_per_unit"])
         .groupby("material_id")["need"]
         .sum()
         .reindex(material_ids, fill_value=0.0)

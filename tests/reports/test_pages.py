@@ -115,19 +115,50 @@ def test_plan_page_tables_sort(demo: Path, tmp_path: Path) -> None:
     with browser_page(demo / "plan" / "report.html", tmp_path / "plan.png") as opened:
         page = opened.page
         opened.charts_drawn(1)
-        if page.locator("#late tbody tr").count() < 2:
-            pytest.skip("the demo plan has fewer than two late orders")
-        header = page.locator("#late th", has_text="tardiness_minutes")
+        assert page.locator("#machines tbody tr").count() == 6
+        header = page.locator("#machines th", has_text="utilisation")
         header.click()
         header.click()  # descending
         values = page.evaluate(
-            "() => { const t = document.getElementById('late');"
+            "() => { const t = document.getElementById('machines');"
             " const c = Array.from(t.tHead.rows[0].cells).findIndex(h => h.textContent.trim()"
-            " .startsWith('tardiness_minutes'));"
+            " .startsWith('utilisation'));"
             " return Array.from(t.tBodies[0].rows)"
             ".map(r => parseFloat(r.cells[c].textContent.replace(/,/g, '')))}"
         )
-        assert values == sorted(values, reverse=True)
+        assert values == sorted(values, reverse=True) and len(set(values)) > 1
+    assert opened.errors == []
+
+
+def test_plan_page_shows_the_shop_floor(demo: Path, tmp_path: Path) -> None:
+    """The demo has work in progress: running operations outlined on the Gantt chart (and
+    said so when hovered), done orders counted in the KPIs."""
+    schedule = pd.read_parquet(demo / "plan" / "schedule.parquet")
+    running = schedule[schedule["state"] == "running"]
+    done = int((pd.read_parquet(demo / "plan" / "orders.parquet")["status"] == "done").sum())
+    assert len(running) >= 2 and done >= 1
+    with browser_page(demo / "plan" / "report.html", tmp_path / "plan.png") as opened:
+        page = opened.page
+        opened.charts_drawn(1)
+        outline = page.evaluate(
+            "() => document.getElementById('gantt').data.filter(t => t.meta && t.meta.kind === 'running')"
+            ".map(t => t.x.filter(v => v !== null).length)"
+        )
+        assert outline == [2 * len(running)]  # a segment per running operation
+        traces = page.evaluate(
+            "() => document.getElementById('gantt').data"
+            ".map(t => (t.customdata || []).map(c => c[0] + '|' + c[1]))"
+        )
+        first = running.iloc[0]
+        wanted = f"{first['order_id']}|{first['start']}"
+        curve = next(i for i, t in enumerate(traces) if wanted in t)
+        text = _hover_text(page, "gantt", curve, traces[curve].index(wanted))
+        assert first["order_id"] in text and "running on the shop floor" in text
+        header = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#kpis th')).map(h => h.textContent)"
+        )
+        assert any("done" in h for h in header)
+        assert page.locator("text=operation(s) running").count() >= 1
     assert opened.errors == []
 
 

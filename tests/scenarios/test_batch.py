@@ -74,6 +74,11 @@ def test_batch_plans_each_and_reports_the_invalid(plants: list[Path], tmp_path: 
     assert (out / "plant0" / "schedule.parquet").is_file() and not (out / "broken").exists()
     assert "planned: " in (out / "logs" / "plant0.log").read_text()
     check(plants[0], out / "plant0")
+    running = pd.read_parquet(plants[0] / "progress.parquet").query("state == 'running'")
+    schedule = pd.read_parquet(out / "plant0" / "schedule.parquet")
+    assert len(running) == 1 and set(schedule.loc[schedule["state"] == "running", "order_id"]) == set(
+        running["order_id"]
+    )  # the shop floor's work in progress, planned from where it stands
 
     code, output = invoke(*args)  # the same command again: the plan is up to date, kept
     summary = summary_of(out)

@@ -139,6 +139,10 @@ def test_load_is_what_the_busiest_group_is_asked(load: float) -> None:
 def test_material_cover_is_the_share_of_scarce_demand_that_supply_covers(cover: float) -> None:
     _, t = generate(PlantSpec(orders=300, seed=4, material_cover=cover))
     need = t["orders"].merge(t["bom"], on="product_id")
+    issued = need.merge(
+        t["progress"][["order_id", "step"]], on=["order_id", "step"], how="left", indicator=True
+    )
+    need = need[(issued["_merge"] == "left_only").to_numpy()]  # the started steps' material is taken
     demand = (need["quantity"] * need["quantity_per_unit"]).groupby(need["material_id"]).sum()
     supply = (
         t["materials"]
@@ -147,3 +151,37 @@ def test_material_cover_is_the_share_of_scarce_demand_that_supply_covers(cover: 
     )
     ratio = (supply.reindex(demand.index, fill_value=0) / demand).min()
     assert ratio == pytest.approx(cover, abs=0.01) if cover < 1 else ratio >= 1
+
+
+def test_a_share_of_the_orders_has_started(tmp_path: Path) -> None:
+    _, t = generate(PlantSpec(orders=300, seed=5, started=0.2))
+    progress, orders = t["progress"], t["orders"].set_index("order_id")
+    started = set(progress["order_id"])
+    assert len(started) == 60
+    assert (orders.loc[sorted(started), "release"] <= pd.Timestamp("2026-12-01T06:00")).all()
+    assert orders.loc[sorted(started), "after_order"].isna().all()  # nothing waits for an unfinished order
+    steps = t["routings"].groupby("product_id")["step"].nunique()
+    done = progress[progress["state"] == "done"].groupby("order_id").size()
+    all_done = done[done == orders.loc[done.index, "product_id"].map(steps)]
+    running = progress[progress["state"] == "running"]
+    between = started - set(all_done.index) - set(running["order_id"])
+    assert len(all_done) >= 10 and len(running) >= 10 and len(between) >= 10  # every kind, about a third
+    capacity = t["machines"].set_index("machine_id")["capacity"]
+    assert (running["machine_id"].value_counts() <= capacity.reindex(running["machine_id"].unique())).all()
+    assert (running["remaining_minutes"] >= 1).all()
+    plan_start = pd.Timestamp("2026-12-01T06:00")
+    assert (progress["started_at"] <= plan_start).all() and (
+        progress["finished_at"].dropna() <= plan_start
+    ).all()
+    assert (
+        check_scenario(write_generated(tmp_path / "plant", PlantSpec(orders=300, seed=5, started=0.2)))[1]
+        == []
+    )
+
+
+def test_no_progress_table_when_nothing_has_started() -> None:
+    _, t = generate(PlantSpec(orders=60, seed=3, started=0.0))
+    assert "progress" not in t
+    _, with_progress = generate(PlantSpec(orders=60, seed=3))  # the default: a tenth has started
+    assert with_progress["progress"]["order_id"].nunique() == 6
+    assert with_progress["orders"].equals(t["orders"])  # the same plant, its progress drawn apart

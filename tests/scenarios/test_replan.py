@@ -69,6 +69,8 @@ def test_a_breakdown_moves_far_fewer_operations_with_the_stability_term(tmp_path
         "0.7",
         "--material-cover",
         "1.0",
+        "--started",
+        "0",
     )
     _with_settings(plant, workers=1, time_limit_s=8)
     _run("schedule", str(plant), "--out", str(tmp_path / "before"), "--quiet")

@@ -18,8 +18,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generated(
-        tmp_path_factory.mktemp("study") / "plant", PlantSpec(orders=16, seed=8, horizon_days=4)
-    )
+        tmp_path_factory.mktemp("study") / "plant", PlantSpec(orders=16, seed=8, horizon_days=4, started=0.3)
+    )  # with work in progress: O00010 runs on M01, O00002 on M04; O00008, O00012 are done
 
 
 def invoke(*args: object) -> tuple[int, str]:
@@ -66,7 +66,15 @@ def test_what_if_study(plant: Path, tmp_path: Path) -> None:
     assert "RUSH" in set(rush["order_id"])
     down = pd.read_parquet(out / "m01-down" / "schedule.parquet")
     on_m01 = down[down["machine_id"] == "M01"]
-    assert (on_m01["start"] >= pd.Timestamp("2026-12-03T06:00")).all()
+    planned, running = on_m01[on_m01["state"] == "planned"], on_m01[on_m01["state"] == "running"]
+    assert (planned["start"] >= pd.Timestamp("2026-12-03T06:00")).all()
+    assert list(running["order_id"]) == ["O00010"]  # it runs on, paused over the breakdown
+    assert running["start"].iloc[0] == pd.Timestamp("2026-12-01T06:00")
+    assert running["end"].iloc[0] > pd.Timestamp("2026-12-03T06:00")
+    for name in ("base", "rush-order", "m01-down", "late-receipts", "a-counts-more"):
+        orders = pd.read_parquet(out / name / "orders.parquet").set_index("order_id")
+        assert set(orders.loc[["O00008", "O00012"], "status"]) == {"done"}, name
+        assert orders.loc["O00010", "status"] == "scheduled", name
     weights = json.loads((out / "a-counts-more" / "summary.json").read_text())["tiers"]["weights"]
     assert weights["A"] == 20
     changed = pd.read_parquet(out / "changed_orders.parquet")
