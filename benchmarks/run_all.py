@@ -19,6 +19,7 @@ BENCHMARKS = [  # script and its arguments
     "bench_peer.py --sizes 80 200 2000",
     "bench_peer.py --sizes 80 200 --plain",
     "bench_setups.py --kind plant --orders 200 --time-limit 60",
+    "bench_progress.py --orders 2000 --started 0.2 --time-limit 60",
 ]
 QUICK = {
     "bench_grading.py": "--scale 0.2",
@@ -26,6 +27,7 @@ QUICK = {
     "bench_plants.py": "--sizes 200 --seeds 1 --time-limit 30 --loads 0.85 1.0",
     "bench_peer.py": "--sizes 80 --seeds 1 --time-limit 20",
     "bench_setups.py": "--kind plant --orders 50 --seeds 1 --time-limit 10",
+    "bench_progress.py": "--orders 200 --seeds 1 --time-limit 10",
 }
 
 if __name__ == "__main__":
