@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from reports.page import Section, figure, render, table, tier_colours
+from reports.page import Figure, Section, figure, render, table, tier_colours, trace
 from scheduler.plan import PlanTables
 from scheduler.problem import ProblemData
 
@@ -51,8 +50,13 @@ def _windows(problem: ProblemData, machines: list[str], kind: str) -> pd.DataFra
     return frame
 
 
-def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
-    """The Gantt chart's div and a note on what is drawn."""
+MARKS = {"promised": "#2ca02c", "moved": "#ff7f0e"}  # outlines of marked orders' operations
+
+
+def gantt(
+    plan: PlanTables, problem: ProblemData, marks: dict[str, list[str]] | None = None
+) -> tuple[str, str]:
+    """The Gantt chart's div and a note on what is drawn; ``marks`` outlines orders by kind."""
     ops = plan.schedule.merge(
         plan.orders[["order_id", "customer_id", "tier", "due", "tardiness_minutes", "reason"]],
         on="order_id",
@@ -69,13 +73,14 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             f" Drawn: the {len(machines)} busiest machines ({len(ops):,} operations); the tables list all."
         )
     width = max(3, min(16, int(700 / max(1, len(machines)))))
-    fig = go.Figure()
+    fig = Figure()
     for kind, colour in (("off shift", "#eeeeee"), ("downtime", "#9a9a9a")):
         frame = _windows(problem, machines, kind)
         if len(frame):
             x, y = _segments(frame["start"], frame["end"], frame["machine_id"])
             fig.add_trace(
-                go.Scattergl(
+                trace(
+                    "scattergl",
                     x=x,
                     y=y,
                     mode="lines",
@@ -93,7 +98,8 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             switching["machine_id"],
         )
         fig.add_trace(
-            go.Scattergl(
+            trace(
+                "scattergl",
                 x=x,
                 y=y,
                 mode="lines",
@@ -103,11 +109,28 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
                 meta={"kind": "changeover"},
             )
         )
+    for kind, orders in (marks or {}).items():
+        marked = ops[ops["order_id"].isin(orders)]
+        if len(marked):
+            x, y = _segments(marked["start"], marked["end"], marked["machine_id"])
+            fig.add_trace(
+                trace(
+                    "scattergl",
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    line={"color": MARKS[kind], "width": width + 6},
+                    name=f"{kind} order",
+                    hoverinfo="skip",
+                    meta={"kind": kind},
+                )
+            )
     running = ops[ops["state"] == "running"] if "state" in ops.columns else ops.iloc[:0]
     if len(running):  # the shop floor's running work: outlined, under its tier's colour
         x, y = _segments(running["start"], running["end"], running["machine_id"])
         fig.add_trace(
-            go.Scattergl(
+            trace(
+                "scattergl",
                 x=x,
                 y=y,
                 mode="lines",
@@ -124,7 +147,8 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             continue
         x, y = _segments(mine["start"], mine["end"], mine["machine_id"])
         fig.add_trace(
-            go.Scattergl(
+            trace(
+                "scattergl",
                 x=x,
                 y=y,
                 mode="lines",
@@ -162,7 +186,8 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             )
         )
         fig.add_trace(
-            go.Scattergl(
+            trace(
+                "scattergl",
                 x=middle,
                 y=mine["machine_id"],
                 mode="markers",
@@ -185,7 +210,8 @@ def gantt(plan: PlanTables, problem: ProblemData) -> tuple[str, str]:
             )
         )
     fig.add_trace(
-        go.Scattergl(
+        trace(
+            "scattergl",
             x=[],
             y=[],
             mode="lines",
@@ -226,9 +252,10 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
         timeline = pd.DataFrame(events, columns=["time", "change"]).sort_values("time", kind="stable")
         timeline["level"] = timeline["change"].cumsum()
         level = timeline.groupby("time")["level"].last()
-        fig = go.Figure()
+        fig = Figure()
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=level.index,
                 y=level.to_numpy(),
                 mode="lines",
@@ -239,7 +266,8 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
         )
         if m.receipts:
             fig.add_trace(
-                go.Scatter(
+                trace(
+                    "scatter",
                     x=[problem.start + t * MINUTE for t, _ in m.receipts],
                     y=[float(level.asof(problem.start + t * MINUTE)) for t, _ in m.receipts],
                     mode="markers",
@@ -253,7 +281,8 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
             rows = mine[mine["tier"] == tier]
             if len(rows):
                 fig.add_trace(
-                    go.Scatter(
+                    trace(
+                        "scatter",
                         x=rows["time"],
                         y=[float(level.asof(t)) for t in rows["time"]],
                         mode="markers",
@@ -266,7 +295,8 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
         empty = level[level <= 1e-9]
         if len(empty):
             fig.add_trace(
-                go.Scatter(
+                trace(
+                    "scatter",
                     x=empty.index,
                     y=empty.to_numpy(),
                     mode="markers",
@@ -306,7 +336,16 @@ def machine_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame([{"machine_id": m, **values} for m, values in summary.get("machines", {}).items()])
 
 
-def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
+def plan_report(
+    title: str,
+    plan: PlanTables,
+    problem: ProblemData,
+    promised: list[str] | None = None,
+    moved: list[str] | None = None,
+    quotes: pd.DataFrame | None = None,
+) -> str:
+    """The page; ``promised`` and ``moved`` orders (a promise's held plan) are marked on the
+    Gantt chart, and ``quotes`` gets a section of its own."""
     s = plan.summary
     gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
     bound = "n/a" if s["best_bound"] is None else f"{s['best_bound']:,.1f}"
@@ -318,7 +357,7 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
     ]
     if s.get("stability"):
         notes.append(stability_line(s["stability"]) + ".")
-    chart, drawn = gantt(plan, problem)
+    chart, drawn = gantt(plan, problem, {"promised": promised or [], "moved": moved or []})
     orders = plan.orders
     done, running = int((orders["status"] == "done").sum()), int((plan.schedule["state"] == "running").sum())
     if done or running:
@@ -377,6 +416,20 @@ def plan_report(title: str, plan: PlanTables, problem: ProblemData) -> str:
             id="materials-section",
         ),
     ]
+    if quotes is not None:
+        shown = quotes.drop(columns=[c for c in ("seconds",) if c in quotes.columns])
+        sections.insert(
+            0,
+            Section(
+                "Promises",
+                [table(shown, table_id="quotes")],
+                [
+                    f"{len(promised or [])} request(s) promised (outlined in green on the Gantt chart); "
+                    f"{len(moved or [])} order(s) moved to make room (outlined in orange)."
+                ],
+                id="promises",
+            ),
+        )
     partial = len(plan.schedule) > GANTT_ALL_MACHINES_UP_TO
     return render(
         "plan.html.j2", title, notes, sections=sections, tiers=list(problem.tier_names), gantt_partial=partial
