@@ -310,19 +310,73 @@ def _frozen(previous: Path | None, freeze_until: str | None) -> Any:
 
 @app.command()
 def check(
-    scenario: ScenarioArg, plan: Annotated[Path, typer.Argument(help="Plan folder to re-check.")]
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Argument(help="Plan folder to re-check.")],
+    requests: Annotated[
+        Path | None,
+        typer.Option(help="A promise's requests: checked as orders appended to the scenario's (contract 6)."),
+    ] = None,
 ) -> None:
     """Re-check a plan against its scenario, independently of the solver."""
     from scenarios.pipeline import check_plan_folder
 
     with _exit_codes():
-        violations = check_plan_folder(_load(scenario), plan)
+        loaded = _load(scenario)
+        if requests is not None:
+            from scenarios.promise_io import with_requests
+
+            loaded = with_requests(loaded, requests, plan)
+        violations = check_plan_folder(loaded, plan)
     for v in violations:
         _say(f"violation: {v}")
     if violations:
         _say(f"{len(violations)} violation(s)")
         raise typer.Exit(1)
     _say(f"{plan}: the plan holds")
+
+
+@app.command("promise")
+def promise_command(
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Argument(help="A plan folder of SCENARIO, the promises go on top of.")],
+    requests: Annotated[Path, typer.Argument(help="The requests: a .csv or .parquet table.")],
+    out: Annotated[Path, typer.Option(help="Folder for quotes, moved orders, the held plan and a summary.")],
+    displace: Annotated[
+        str,
+        typer.Option(
+            help="none, lower-slack (lower tiers move within their slack) or lower (they may be late)."
+        ),
+    ] = "lower-slack",
+    time_limit: Annotated[
+        float | None, typer.Option(min=0.01, help="Seconds of search per request (lower-slack, lower).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Search workers; 0 = all cores.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Random seed of the search.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """When can we deliver this? Promise dates by tier for new orders, on top of a plan."""
+    from scenarios.promise_io import promise, read_plan, read_requests, write_promises
+    from scenarios.terminal import quote_table
+    from scheduler.promise import MODES, SEARCH_SECONDS, SearchSettings
+
+    if displace not in MODES:
+        raise typer.BadParameter(f"expected one of {', '.join(MODES)}", param_hint="--displace")
+    stop = StopRequest()
+    with _exit_codes(), stop_on_signals(stop):
+        ensure_writable(out, force)
+        loaded = _load(scenario)
+        held = read_plan(plan, loaded)
+        asked = read_requests(requests, loaded)
+        solve = loaded.settings.solve
+        settings = SearchSettings(
+            solve.workers if workers is None else workers,
+            solve.seed if seed is None else seed,
+            SEARCH_SECONDS if time_limit is None else time_limit,
+        )
+        outcome = promise(loaded, held, asked, displace, settings, stop)
+        write_promises(outcome, out, force)
+    out_console.print(quote_table(outcome.quotes))
+    _say(f"wrote {out}")
 
 
 @app.command("complaints")

@@ -20,6 +20,7 @@ BENCHMARKS = [  # script and its arguments
     "bench_peer.py --sizes 80 200 --plain",
     "bench_setups.py --kind plant --orders 200 --time-limit 60",
     "bench_progress.py --orders 2000 --started 0.2 --time-limit 60",
+    "bench_promise.py --sizes 200 2000 20000",
 ]
 QUICK = {
     "bench_grading.py": "--scale 0.2",
@@ -28,6 +29,7 @@ QUICK = {
     "bench_peer.py": "--sizes 80 --seeds 1 --time-limit 20",
     "bench_setups.py": "--kind plant --orders 50 --seeds 1 --time-limit 10",
     "bench_progress.py": "--orders 200 --seeds 1 --time-limit 10",
+    "bench_promise.py": "--sizes 200 2000 --runs 1",
 }
 
 if __name__ == "__main__":

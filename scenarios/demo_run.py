@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from scenarios.complaints_io import scenario_complaints, write_complaints
 from scenarios.grading_io import grade_to_folder
-from scenarios.model import load_scenario
+from scenarios.model import Scenario, load_scenario
 from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
-from scenarios.terminal import kpi_table, objective_line
+from scenarios.promise_io import promise, read_plan, read_requests, write_promises
+from scenarios.terminal import kpi_table, objective_line, quote_table
+from scheduler.promise import DEFAULT_MODE, SearchSettings
 from scheduler.result import ProgressEvent
 
 DEMO_TIME_LIMIT_S = 10.0
@@ -56,4 +60,41 @@ def run_demo(
         f"{out / 'complaints' / 'complaints.html'}"
     )
     outcome.tables.append(kpi_table(s))
+    outcome.tables.append(_promises(scenario, out, outcome))
     return outcome
+
+
+# Two customers ask for the same thing by the same date: the tier-A one may push tier-B/C
+# work within its slack, the tier-C one takes what is left over.
+DEMO_REQUESTS = (("ASK-A", "C009"), ("ASK-C", "C005"))
+DEMO_ASK = {"product_id": "P005", "quantity": 40, "requested": "2026-12-09T12:00:00"}
+DEMO_PROMISE_SECONDS = 3.0
+
+
+def _promises(scenario: Scenario, out: Path, outcome: DemoOutcome) -> Any:
+    """One promise per request, each on the plan alone (``tierplan promise`` with the default
+    lower-slack); the quotes side by side."""
+    plan = read_plan(out / "plan", scenario)
+    quotes = []
+    for request_id, customer in DEMO_REQUESTS:
+        asked = out / f"request-{request_id}.csv"
+        pd.DataFrame([{"request_id": request_id, "customer_id": customer, **DEMO_ASK}]).to_csv(
+            asked, index=False
+        )
+        answer = promise(
+            scenario,
+            plan,
+            read_requests(asked, scenario),
+            DEFAULT_MODE,
+            SearchSettings(scenario.settings.solve.workers, 0, DEMO_PROMISE_SECONDS),
+        )
+        write_promises(answer, out / f"promise-{request_id}", force=True)
+        quotes.append(answer.quotes)
+        q = answer.quotes.iloc[0]
+        when = "no capacity in the horizon" if pd.isna(q["promise"]) else f"{q['promise']:%Y-%m-%d %H:%M}"
+        outcome.lines.append(
+            f"promise for {request_id} (customer {customer}, tier {q['tier']}): {when}, "
+            f"{'on' if q['on_requested'] else 'after'} the requested {q['requested']:%Y-%m-%d %H:%M}, "
+            f"{q['moved_orders']} lower-tier order(s) moved; {out / f'promise-{request_id}'}"
+        )
+    return quote_table(pd.concat(quotes, ignore_index=True))

@@ -269,23 +269,23 @@ def _frozen_operations_kept(problem: ProblemData, schedule: Schedule) -> None:
         )
 
 
+def plan_writers(t: PlanTables, tiers: pd.DataFrame, report_html: str) -> dict[str, Callable[[Path], object]]:
+    """The files of a plan folder (contract section 2), each with its writer."""
+    return {
+        "schedule.parquet": lambda p: write_table(t.schedule, p),
+        "orders.parquet": lambda p: write_table(t.orders, p),
+        "materials.parquet": lambda p: write_table(t.materials, p),
+        "tiers.parquet": lambda p: write_table(tiers, p),
+        "summary.json": lambda p: p.write_text(
+            json.dumps(t.summary, indent=2, default=str), encoding="utf-8"
+        ),
+        "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
+    }
+
+
 def write_plan(plan: Plan, out: Path, force: bool = False) -> Path:
     """Write the plan folder whole, or not at all."""
-    t = plan.tables
-    return write_folder(
-        Path(out),
-        {
-            "schedule.parquet": lambda p: write_table(t.schedule, p),
-            "orders.parquet": lambda p: write_table(t.orders, p),
-            "materials.parquet": lambda p: write_table(t.materials, p),
-            "tiers.parquet": lambda p: write_table(plan.tiers, p),
-            "summary.json": lambda p: p.write_text(
-                json.dumps(t.summary, indent=2, default=str), encoding="utf-8"
-            ),
-            "report.html": lambda p: p.write_text(plan.report_html, encoding="utf-8"),
-        },
-        force,
-    )
+    return write_folder(Path(out), plan_writers(plan.tables, plan.tiers, plan.report_html), force)
 
 
 def check_plan_folder(scenario: Scenario, folder: Path) -> list[Violation]:

@@ -259,3 +259,21 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# The requests file of ``tierplan promise`` (contract section 6): new orders to quote for.
+REQUESTS = Table(
+    "requests",
+    True,
+    (
+        _c("request_id", "str"),
+        _c("customer_id", "str"),
+        _c("product_id", "str"),
+        _c("quantity", "int", minimum=0, strict=True, maximum=MAX_QUANTITY),
+        _c("requested", "timestamp", False),
+        _c("release", "timestamp", False),
+        _c("weight", "float", False, minimum=0, strict=True, maximum=MAX_WEIGHT),
+    ),
+    key=("request_id",),
+    unique=True,
+)

@@ -80,3 +80,24 @@ def _cell(value: object) -> str:
             else value.strftime("%Y-%m-%d")
         )
     return str(value)
+
+
+def quote_table(quotes: pd.DataFrame) -> Table:
+    """Promises in short: request, tier, promise, on the requested date or not, moved orders, reason."""
+    table = Table(title="Promises")
+    for label, justify in (
+        ("request", "left"),
+        ("tier", "left"),
+        ("promise", "left"),
+        ("requested", "left"),
+        ("on requested", "left"),
+        ("moved", "right"),
+        ("reason", "left"),
+    ):
+        table.add_column(label, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for q in quotes.itertuples(index=False):
+        when = "no capacity in the horizon" if pd.isna(q.promise) else f"{q.promise:%Y-%m-%d %H:%M}"
+        asked = "" if pd.isna(q.requested) else f"{q.requested:%Y-%m-%d %H:%M}"
+        on = "" if pd.isna(q.on_requested) else ("yes" if q.on_requested else "no")
+        table.add_row(q.request_id, q.tier, when, asked, on, str(q.moved_orders), str(q.reason))
+    return table

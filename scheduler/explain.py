@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -11,21 +12,33 @@ from scheduler.schedule import Schedule
 from scheduler.timeline import arrival_time
 
 
-def explain(schedule: Schedule) -> dict[int, str]:
-    """A reason for every late or unscheduled order (by order index)."""
-    p = schedule.problem
-    reasons: dict[int, str] = {}
-    material_left = _material_left(schedule)
-    material_ready = _material_ready(schedule)
-    on_machine: list[list[int]] = [[] for _ in p.machines]
+@dataclass(frozen=True)
+class _Plan:
+    """What the explanations look up in a plan: stock left, when each consumption's stock
+    was there, the operations on each machine."""
+
+    material_left: list[int]
+    material_ready: dict[int, tuple[int, int]]
+    on_machine: list[list[int]]
+
+
+def _plan(schedule: Schedule) -> _Plan:
+    on_machine: list[list[int]] = [[] for _ in schedule.problem.machines]
     for k, m in enumerate(schedule.machine):
         if m >= 0:
             on_machine[m].append(k)
-    for i in range(len(p.orders)):
+    return _Plan(_material_left(schedule), _material_ready(schedule), on_machine)
+
+
+def explain(schedule: Schedule) -> dict[int, str]:
+    """A reason for every late or unscheduled order (by order index)."""
+    reasons: dict[int, str] = {}
+    plan = _plan(schedule)
+    for i in range(len(schedule.problem.orders)):
         if not schedule.is_scheduled(i):
-            reasons[i] = _unscheduled(schedule, i, material_left, on_machine)
+            reasons[i] = unscheduled_reason(schedule, i, plan)
         elif schedule.tardiness(i) > 0:
-            reasons[i] = _late(schedule, i, material_ready, on_machine)
+            reasons[i] = _late(schedule, i, plan)
     return reasons
 
 
@@ -68,7 +81,10 @@ def _material_ready(schedule: Schedule) -> dict[int, tuple[int, int]]:
     return out
 
 
-def _unscheduled(schedule: Schedule, i: int, material_left: list[int], on_machine: list[list[int]]) -> str:
+def unscheduled_reason(schedule: Schedule, i: int, plan: _Plan | None = None) -> str:
+    """Why order i has no place in the plan."""
+    plan = plan or _plan(schedule)
+    material_left, on_machine = plan.material_left, plan.on_machine
     p = schedule.problem
     order = p.orders[i]
     for pred in order.predecessors:
@@ -159,13 +175,25 @@ def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str
     )
 
 
-def _late(
-    schedule: Schedule,
-    i: int,
-    material_ready: dict[int, tuple[int, int]],
-    on_machine: list[list[int]],
-) -> str:
+def _late(schedule: Schedule, i: int, plan: _Plan) -> str:
     """The biggest delays along the order's steps, largest first."""
+    p = schedule.problem
+    order = p.orders[i]
+    causes = delay_causes(schedule, i, plan)
+    work = sum(schedule.duration(k, schedule.machine[k]) for k in order.operations)
+    if order.release + work > order.due:
+        causes[
+            f"cannot be on time: {work} min of work from release {_time(p, order.release)} ends after due"
+        ] += order.release + work - order.due
+    top = [f"{text} ({minutes:,} min)" for text, minutes in causes.most_common(2) if minutes > 0]
+    return "; ".join(top) if top else "late: the processing time itself ends after due"
+
+
+def delay_causes(schedule: Schedule, i: int, plan: _Plan | None = None) -> Counter[str]:
+    """What order i waits for along its steps, in minutes: its after_order, material, running
+    work, downtime, off-shift time, changeovers, the orders that hold its machines."""
+    plan = plan or _plan(schedule)
+    material_ready, on_machine = plan.material_ready, plan.on_machine
     p = schedule.problem
     order = p.orders[i]
     causes: Counter[str] = Counter()
@@ -210,13 +238,7 @@ def _late(
     for m, held in blockers.items():
         if held:
             causes[_busy_text(p, m, held)] += sum(held.values())
-    work = sum(schedule.duration(k, schedule.machine[k]) for k in order.operations)
-    if order.release + work > order.due:
-        causes[
-            f"cannot be on time: {work} min of work from release {_time(p, order.release)} ends after due"
-        ] += order.release + work - order.due
-    top = [f"{text} ({minutes:,} min)" for text, minutes in causes.most_common(2) if minutes > 0]
-    return "; ".join(top) if top else "late: the processing time itself ends after due"
+    return causes
 
 
 def running_text(p: ProblemData, k: int, m: int) -> str:

@@ -22,7 +22,7 @@ from scheduler.stop import StopRequest
 from scheduler.timeline import MachineState, machine_states
 
 
-def _states(problem: ProblemData, schedule: Schedule) -> list[MachineState]:
+def placed_states(problem: ProblemData, schedule: Schedule) -> list[MachineState]:
     """Every machine with the planned operations on it."""
     states = machine_states(problem)
     for k, m in enumerate(schedule.machine):
@@ -31,8 +31,8 @@ def _states(problem: ProblemData, schedule: Schedule) -> list[MachineState]:
     return states
 
 
-class _Stock:
-    """Per material, the level over time: arrivals in, planned consumptions out."""
+class Stock:
+    """Per material, the level over time: arrivals in, the plan's consumptions out."""
 
     def __init__(self, problem: ProblemData, schedule: Schedule) -> None:
         self.events: list[list[tuple[int, int]]] = []
@@ -84,7 +84,7 @@ def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> S
     if not left_out:
         return schedule
     machine, start = list(schedule.machine), list(schedule.start)
-    gaps, stock = _states(p, schedule), _Stock(p, schedule)
+    gaps, stock = placed_states(p, schedule), Stock(p, schedule)
     scheduled = {i for i in range(len(p.orders)) if schedule.is_scheduled(i)}
     completion = {i: schedule.end[p.orders[i].last_op] for i in scheduled}
     waiting = sorted(left_out, key=lambda i: (-p.unscheduled_penalty(i), p.orders[i].due, i))
@@ -98,7 +98,7 @@ def insert_unscheduled(schedule: Schedule, stop: StopRequest | None = None) -> S
             if i in scheduled or any(q not in scheduled for q in order.predecessors):
                 continue
             ready = max([order.release, p.freeze, *(completion[q] for q in order.predecessors)])
-            placed = _place_order(p, i, ready, gaps, stock)
+            placed = place_order(p, i, ready, gaps, stock)
             if placed is None:
                 continue
             for k, (m, s, _) in placed.items():
@@ -122,7 +122,7 @@ def keep_previous(problem: ProblemData, stop: StopRequest | None = None) -> Sche
     n = len(p.operations)
     machine, start = [-1] * n, [-1] * n
     empty = Schedule(p, tuple(machine), tuple(start))
-    gaps, stock = _states(p, empty), _Stock(p, empty)
+    gaps, stock = placed_states(p, empty), Stock(p, empty)
     where = {**p.previous, **p.fixed}
     completion: dict[int, int] = {}
     first = {
@@ -137,7 +137,7 @@ def keep_previous(problem: ProblemData, stop: StopRequest | None = None) -> Sche
         if any(q not in completion for q in order.predecessors):
             continue
         ready = max([order.release, *(completion[q] for q in order.predecessors)])
-        placed = _place_order(p, i, ready, gaps, stock, where)
+        placed = place_order(p, i, ready, gaps, stock, where)
         if placed is None:
             continue
         for k, (m, s, _) in placed.items():
@@ -146,12 +146,12 @@ def keep_previous(problem: ProblemData, stop: StopRequest | None = None) -> Sche
     return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)), stop)
 
 
-def _place_order(
+def place_order(
     p: ProblemData,
     i: int,
     ready: int,
     gaps: list[MachineState],
-    stock: _Stock,
+    stock: Stock,
     prefer: dict[int, tuple[int, int]] | None = None,
 ) -> dict[int, tuple[int, int, int]] | None:
     """Place every operation of order i (tentatively) as (machine, start, end); None if it does
@@ -184,7 +184,7 @@ def _preferred(
     k: int,
     ready: int,
     gaps: list[MachineState],
-    stock: _Stock,
+    stock: Stock,
     prefer: dict[int, tuple[int, int]],
 ) -> tuple[int, int, int] | None:
     """Operation k on its preferred machine, at its preferred start or the first fit after it;
@@ -203,7 +203,7 @@ def _place_operation(
     k: int,
     ready: int,
     gaps: list[MachineState],
-    stock: _Stock,
+    stock: Stock,
     only: int | None = None,
 ) -> tuple[int, int, int] | None:
     """The machine (``only`` that one if given), start and end that finish operation k first,

@@ -50,7 +50,9 @@ def _components(p: ProblemData, chosen: set[int]) -> set[int]:
     return out
 
 
-def _free_orders(p: ProblemData, s: Schedule, chosen: set[int]) -> tuple[list[int], dict[int, int]]:
+def _free_orders(
+    p: ProblemData, s: Schedule, chosen: set[int], linked: bool = True
+) -> tuple[list[int], dict[int, int]]:
     """The orders to re-plan, and the release each gets from predecessors that stay put.
 
     ``chosen`` grows by its after_order links; orders whose every operation is fixed stay
@@ -59,7 +61,7 @@ def _free_orders(p: ProblemData, s: Schedule, chosen: set[int]) -> tuple[list[in
     held, scheduled predecessor (it is released at that order's completion). Orders that
     wait for a held, unscheduled order, or that a held, scheduled order waits for, stay too.
     """
-    free = {i for i in _components(p, chosen) if i in p.movable_orders}
+    free = {i for i in (_components(p, chosen) if linked else chosen) if i in p.movable_orders}
     changed = True
     while changed:
         changed = False
@@ -77,9 +79,10 @@ def _free_orders(p: ProblemData, s: Schedule, chosen: set[int]) -> tuple[list[in
     return sorted(free), release
 
 
-def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int]) -> Neighbourhood:
-    """The sub-problem in which only ``chosen`` orders (with their after_order links) are free."""
-    free, release = _free_orders(p, s, chosen)
+def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int], linked: bool = True) -> Neighbourhood:
+    """The sub-problem in which only ``chosen`` orders (``linked``: with their after_order
+    links; else an order linked to a held one that would bind it stays held too) are free."""
+    free, release = _free_orders(p, s, chosen, linked)
     free_set = set(free)
     # only the machines and materials the freed orders may use keep what stays around them
     usable = {mode.machine for i in free for k in p.orders[i].operations for mode in p.operations[k].modes}

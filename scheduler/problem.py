@@ -180,6 +180,7 @@ class ProblemData:
     running: dict[int, pd.Timestamp] = field(default_factory=dict)
     started: frozenset[int] = frozenset()
     done: tuple[DoneOrder, ...] = ()
+    deadlines: dict[int, int] = field(default_factory=dict)  # order -> latest completion (promises)
 
     @property
     def stability_in_objective(self) -> bool:

@@ -41,6 +41,16 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         assert (tmp_path / "demo" / path).is_file(), path
     assert "independent check: holds" in output
     assert "KPIs per tier" in output
+    # the same product by the same date for a tier-A and a tier-C customer: different answers
+    quotes = {
+        rid: pd.read_parquet(tmp_path / "demo" / f"promise-{rid}" / "quotes.parquet").iloc[0]
+        for rid in ("ASK-A", "ASK-C")
+    }
+    assert (quotes["ASK-A"]["tier"], quotes["ASK-C"]["tier"]) == ("A", "C")
+    assert quotes["ASK-A"]["requested"] == quotes["ASK-C"]["requested"]
+    assert quotes["ASK-A"]["promise"] < quotes["ASK-C"]["promise"]
+    assert quotes["ASK-C"]["moved_orders"] == 0  # tier C has no one below it
+    assert "promise for ASK-A (customer C009, tier A)" in output and "Promises" in output
 
 
 def test_schedule_then_check(generated: Path, tmp_path: Path) -> None:

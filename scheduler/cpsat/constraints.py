@@ -295,3 +295,9 @@ def add_tardiness(model: cp_model.CpModel, problem: ProblemData, v: Variables) -
         t = v.tardiness[i]
         if t is not None:
             model.add(t >= v.completion(problem, i) - order.due).only_enforce_if(v.present[i])
+
+
+def add_deadlines(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+    """An order with a deadline (a promise keeps a moved order within its slack) ends by it."""
+    for i, latest in problem.deadlines.items():
+        model.add(v.completion(problem, i) <= latest).only_enforce_if(v.present[i])

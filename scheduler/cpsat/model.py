@@ -24,6 +24,7 @@ CONSTRAINT_FAMILIES = (
     constraints.add_changeovers,
     constraints.add_materials,
     constraints.add_tardiness,
+    constraints.add_deadlines,
 )
 Progress = Callable[[float, float, float], None]  # objective, bound, seconds into the round
 # With one worker the search stops after a fixed amount of work, measured in CP-SAT's
@@ -153,9 +154,11 @@ class CpSatModel:
         raise ValueError(f"no value for round {name!r}")
 
     def keep_at_most(self, name: str, value: int) -> None:
-        """Later rounds may not make this expression worse than ``value``."""
-        expr, _ = self.expression(name)
-        self.model.add(expr <= value)
+        """Later rounds may not make this round's expression worse than ``value``."""
+        self.keep_expression_at_most(self.expression(name)[0], value)
+
+    def keep_expression_at_most(self, expression: cp_model.LinearExprT, value: int) -> None:
+        self.model.add(expression <= value)
 
     def require_scheduled(self, orders: list[int]) -> None:
         for i in orders:
@@ -184,6 +187,19 @@ class CpSatModel:
         stop: StopRequest | None = None,
     ) -> RoundResult:
         expr, scale = self.expression(name)
+        return self.minimise(expr, scale, settings, seconds, on_progress, stop, name)
+
+    def minimise(
+        self,
+        expr: cp_model.LinearExprT,
+        scale: int,
+        settings: SolverSettings,
+        seconds: float,
+        on_progress: Progress | None = None,
+        stop: StopRequest | None = None,
+        name: str = "",
+    ) -> RoundResult:
+        """Minimise ``expr`` (in units of 1 / ``scale``) for at most ``seconds``."""
         self.model.minimize(expr)
         solver = cp_model.CpSolver()
         params = solver.parameters

@@ -195,3 +195,28 @@ def test_comparison_page_of_a_study(study: Path, tmp_path: Path) -> None:
         changed = pd.read_parquet(study / "changed_orders.parquet")
         assert page.locator("#changes tbody tr").count() == changed["order_id"].nunique()
     assert opened.errors == []
+
+
+def test_a_promise_page_marks_the_promised_and_the_moved_orders(demo: Path, tmp_path: Path) -> None:
+    """The demo's tier-A promise moves tier-C work: its held plan outlines the request and
+    the moved orders on the Gantt chart and lists the quote."""
+    folder = demo / "promise-ASK-A"
+    moved = pd.read_parquet(folder / "moved.parquet")
+    schedule = pd.read_parquet(folder / "plan" / "schedule.parquet")
+    assert len(moved)
+    with browser_page(folder / "plan" / "report.html", tmp_path / "promise.png") as opened:
+        page = opened.page
+        opened.charts_drawn(1)
+        marks = page.evaluate(
+            "() => Object.fromEntries(document.getElementById('gantt').data"
+            ".filter(t => t.meta && ['promised', 'moved'].includes(t.meta.kind))"
+            ".map(t => [t.meta.kind, t.x.filter(v => v !== null).length]))"
+        )
+        steps = {
+            kind: int(schedule["order_id"].isin(ids).sum())
+            for kind, ids in (("promised", ["ASK-A"]), ("moved", list(moved["order_id"])))
+        }
+        assert marks == {kind: 2 * n for kind, n in steps.items()}
+        assert page.locator("#quotes tbody tr").count() == 1
+        assert "ASK-A" in page.inner_text("#quotes")
+    assert opened.errors == []

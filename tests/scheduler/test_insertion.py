@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from scheduler.insertion import _Stock
+from scheduler.insertion import Stock
 
 
 def _first_safe_minute(events: list[tuple[int, int]], quantity: int, t: int) -> int | None:
@@ -20,8 +20,8 @@ def _first_safe_minute(events: list[tuple[int, int]], quantity: int, t: int) -> 
     return None
 
 
-def _stock(events: list[tuple[int, int]]) -> _Stock:
-    stock = _Stock.__new__(_Stock)
+def _stock(events: list[tuple[int, int]]) -> Stock:
+    stock = Stock.__new__(Stock)
     stock.events, stock._levels = [sorted(events)], {}
     return stock
 
