@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -362,6 +363,7 @@ def promise_command(
     if displace not in MODES:
         raise typer.BadParameter(f"expected one of {', '.join(MODES)}", param_hint="--displace")
     stop = StopRequest()
+    began = time.perf_counter()
     with _exit_codes(), stop_on_signals(stop):
         ensure_writable(out, force)
         loaded = _load(scenario)
@@ -373,7 +375,7 @@ def promise_command(
             solve.seed if seed is None else seed,
             SEARCH_SECONDS if time_limit is None else time_limit,
         )
-        outcome = promise(loaded, held, asked, displace, settings, stop)
+        outcome = promise(loaded, held, asked, displace, settings, stop, began)
         write_promises(outcome, out, force)
     out_console.print(quote_table(outcome.quotes))
     _say(f"wrote {out}")

@@ -5,8 +5,9 @@ For each plan size, a generated plant (`tierplan generate --orders N`) is planne
 `tierplan promise` answers, in its own process, one request of a tier-A customer and a
 file of five (tier A, B, C, A, B), with `--displace none` and `lower-slack`. Printed per
 run: the command's wall seconds (reading the scenario, the plan and the requests,
-answering, checking and drawing the held plan, writing it) and the seconds the answers
-themselves took (summary.json `seconds_per_request`); three runs each, medians.
+answering, checking and drawing the held plan, writing it), the seconds from the start
+of reading until every quote is known (summary.json `seconds_to_quotes`) and the seconds
+the answers themselves took (`seconds_per_request`); three runs each, medians.
 
     python benchmarks/bench_promise.py [--sizes 200 2000 20000] [--runs 3] [--seed 1]
 """
@@ -55,8 +56,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(
-        f"{'orders':>7}{'requests':>9}{'displace':>13}{'wall s (median)':>17}{'answer s (median)':>19}"
-        f"{'runs':>30}"
+        f"{'orders':>7}{'requests':>9}{'displace':>13}{'wall s':>8}{'to quotes s':>13}{'answers s':>11}"
+        "   runs (wall / to quotes / answers)"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
@@ -75,7 +76,7 @@ def main() -> None:
                 asked = Path(tmp) / f"requests-{size}-{count}.csv"
                 requests_file(plant, plan, asked, count)
                 for mode in ("none", "lower-slack"):
-                    walls, answers = [], []
+                    walls, quotes, answers = [], [], []
                     for run in range(args.runs):
                         out = Path(tmp) / f"quotes-{size}-{count}-{mode}-{run}"
                         began = time.perf_counter()
@@ -95,13 +96,15 @@ def main() -> None:
                             stdout=subprocess.DEVNULL,
                         )
                         walls.append(time.perf_counter() - began)
-                        answers.append(
-                            sum(json.loads((out / "summary.json").read_text())["seconds_per_request"])
-                        )
-                    runs = ", ".join(f"{w:.1f}/{a:.2f}" for w, a in zip(walls, answers, strict=True))
+                        summary = json.loads((out / "summary.json").read_text())
+                        answers.append(sum(summary["seconds_per_request"]))
+                        quotes.append(summary["seconds_to_quotes"])
+                    runs = ", ".join(
+                        f"{w:.1f}/{q:.1f}/{a:.2f}" for w, q, a in zip(walls, quotes, answers, strict=True)
+                    )
                     print(
-                        f"{size:>7}{count:>9}{mode:>13}{statistics.median(walls):>17.1f}"
-                        f"{statistics.median(answers):>19.2f}{runs:>30}",
+                        f"{size:>7}{count:>9}{mode:>13}{statistics.median(walls):>8.1f}"
+                        f"{statistics.median(quotes):>13.1f}{statistics.median(answers):>11.2f}   {runs}",
                         flush=True,
                     )
 
