@@ -26,7 +26,7 @@ from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError,
 from scenarios.interrupt import Aborted, stop_on_signals
 from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
-from scenarios.terminal import frame_table, kpi_table, objective_line
+from scenarios.terminal import frame_table, kpi_table, objective_line, portfolio_table
 from scheduler.result import ProgressEvent
 from scheduler.stop import StopRequest
 
@@ -234,6 +234,13 @@ def grade_command(
     out_console.print(outcome.summary_table)
     if outcome.migrations is not None:
         out_console.print(frame_table(outcome.migrations, "Tier migrations"))
+    if outcome.sales is not None:
+        out_console.print(portfolio_table(outcome.sales.portfolio))
+        if outcome.sales.balance is not None:
+            _say(f"balance: {outcome.sales.balance.note}")
+        if outcome.sales.visits is not None:
+            overdue = int((outcome.sales.visits["overdue_days"] > 0).sum())
+            _say(f"visits: {overdue} of {len(outcome.sales.visits)} customers overdue (visits.parquet)")
     _say(f"wrote {out}")
 
 

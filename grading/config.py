@@ -28,6 +28,7 @@ class GradingConfig:
     pareto_basis: str = "profit"
     pareto_shares: dict[str, float] = field(default_factory=lambda: {"A": 0.80, "B": 0.95})
     thresholds: dict[str, float] = field(default_factory=lambda: {"A": 70.0, "B": 40.0})
+    balance: bool = False  # also propose the fewest moves that balance the reps' portfolios
 
     @property
     def window_start(self) -> pd.Timestamp:

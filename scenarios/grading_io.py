@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,8 @@ from rich.table import Table
 
 from complaints.queue import complaint_figures, complaint_queue
 from grading import migrations
+from grading.balance import Balance, balance
+from grading.portfolio import assigned, portfolios, visit_plan
 from grading.report import tier_sizes
 from reports.grading import grading_report
 from scenarios.errors import InputError, Problem
@@ -26,6 +30,36 @@ class GradingOutcome:
     tiers: pd.DataFrame
     migrations: pd.DataFrame | None
     summary_table: Table
+    sales: SalesSide | None = None
+
+
+@dataclass(frozen=True)
+class SalesSide:
+    """Contract section 7: the reps' portfolios, the proposed balance, the visit plan."""
+
+    portfolio: pd.DataFrame
+    balance: Balance | None
+    visits: pd.DataFrame | None
+    unassigned: int  # graded customers without a rep
+
+
+def sales_side(scenario: Scenario, tiers: pd.DataFrame) -> SalesSide | None:
+    """When customers have reps: portfolios; with ``[grading] balance``, the fewest moves that
+    balance them; with ``[tiers] visit_every_days``, when each customer is next due a visit."""
+    customers = scenario["customers"]
+    if customers["sales_rep"].isna().all():
+        return None
+    s = scenario.settings
+    book = assigned(tiers, customers)
+    balanced = (
+        balance(book, s.tiers.names, workers=s.solve.workers, seed=s.solve.seed)
+        if s.grading.balance
+        else None
+    )
+    visits = (
+        visit_plan(book, customers, s.tiers.visit_every_days, s.as_of) if s.tiers.visit_every_days else None
+    )
+    return SalesSide(portfolios(book, s.tiers.names), balanced, visits, int(book["sales_rep"].isna().sum()))
 
 
 def read_previous_tiers(path: Path) -> pd.DataFrame:
@@ -74,13 +108,20 @@ def grade_to_folder(
     config = grading_config(scenario)
     tiers = grade_scenario(scenario)
     moved = migrations(read_previous_tiers(previous), tiers, config) if previous is not None else None
-    html = grading_report(_with_complaints(scenario, tiers), config, moved)
-    writers = {
+    sales = sales_side(scenario, tiers)
+    html = grading_report(_with_complaints(scenario, tiers), config, moved, sales=sales)
+    writers: dict[str, Callable[[Path], object]] = {
         "tiers.parquet": lambda p: write_table(tiers, p),
         "grading.html": lambda p: p.write_text(html, encoding="utf-8"),
     }
     if moved is not None:
         writers["migrations.parquet"] = lambda p: write_table(moved, p)
+    if sales is not None:
+        writers["portfolio.parquet"] = partial(write_table, sales.portfolio)
+        if sales.balance is not None:
+            writers["reassign.parquet"] = partial(write_table, sales.balance.moves)
+        if sales.visits is not None:
+            writers["visits.parquet"] = partial(write_table, sales.visits)
     write_folder(out, writers, force)
     sizes = tier_sizes(tiers, config.tier_names)
     shown = pd.DataFrame(
@@ -94,4 +135,4 @@ def grade_to_folder(
             "new": sizes["new"],
         }
     )
-    return GradingOutcome(tiers, moved, frame_table(shown, f"Tiers of {len(tiers)} customers"))
+    return GradingOutcome(tiers, moved, frame_table(shown, f"Tiers of {len(tiers)} customers"), sales)

@@ -144,6 +144,8 @@ TABLES: dict[str, Table] = {
                 _c("prospect_score", "float", False, minimum=0, maximum=100),
                 _c("manual_tier", "str", False),
                 _c("manual_reason", "str", False),
+                _c("sales_rep", "str", False),
+                _c("last_visit", "date", False),
             ),
             key=("customer_id",),
             unique=True,

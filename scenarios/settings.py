@@ -42,6 +42,7 @@ class TierSettings:
     names: tuple[str, ...] = ("A", "B", "C")
     weights: dict[str, float] = field(default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0})
     complaint_sla_days: dict[str, float] = field(default_factory=lambda: {"A": 3.0, "B": 4.0, "C": 5.0})
+    visit_every_days: dict[str, float] | None = None  # the visit cadence per tier; None: no visit plan
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Settings:
 
 ALLOWED_KEYS: dict[str, set[str]] = {
     "plan": {"start", "horizon_days", "calendar"},
-    "tiers": {"names", "weights", "complaint_sla_days"},
+    "tiers": {"names", "weights", "complaint_sla_days", "visit_every_days"},
     "grading": {
         "as_of",
         "window_months",
@@ -73,6 +74,7 @@ ALLOWED_KEYS: dict[str, set[str]] = {
         "pareto_basis",
         "pareto_shares",
         "thresholds",
+        "balance",
     },
     "solve": {"objective", "time_limit_s", "workers", "seed", "stability_weight"},
 }
@@ -259,11 +261,27 @@ def _parse_tiers(r: _Reader) -> TierSettings:
                 f"weights.{tier}",
                 f"tier {tier} has no weight; expected {tier} = <number > 0>",
             )
-    for mapping, key in ((weights, "weights"), (sla, "complaint_sla_days")):
+    visits = (
+        r.mapping("tiers", values, "visit_every_days", {}, 0.0, True)
+        if "visit_every_days" in values
+        else None
+    )
+    for tier in names:
+        if visits is not None and tier not in visits:
+            r.problem(
+                "tiers",
+                f"visit_every_days.{tier}",
+                f"tier {tier} has no visit interval; expected {tier} = <days>",
+            )
+    for mapping, key in (
+        (weights, "weights"),
+        (sla, "complaint_sla_days"),
+        (visits or {}, "visit_every_days"),
+    ):
         for tier in mapping:
             if tier not in names:
                 r.problem("tiers", f"{key}.{tier}", f"unknown tier; expected one of {', '.join(names)}")
-    return TierSettings(tuple(names), weights, sla)
+    return TierSettings(tuple(names), weights, sla, visits)
 
 
 def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingConfig:
@@ -287,6 +305,10 @@ def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingConfig:
     _check_increasing(r, "pareto_shares", [shares.get(t) for t in tiers.names[:-1]], up=True, cap=1.0)
     _check_tier_keys(r, tiers, "thresholds", thresholds, tiers.names[:-1], method == "score")
     _check_increasing(r, "thresholds", [thresholds.get(t) for t in tiers.names[:-1]], up=False, cap=100.0)
+    balance = values.get("balance", False)
+    if not isinstance(balance, bool):
+        r.problem("grading", "balance", f"found {balance!r}; expected true or false")
+        balance = False
     margin = r.number("grading", values, "default_margin", d.default_margin, -math.inf, False)
     if not -1.0 <= margin <= 1.0:
         r.problem("grading", "default_margin", f"found {margin:g}; expected a share between -1 and 1")
@@ -302,6 +324,7 @@ def _parse_grading(r: _Reader, tiers: TierSettings) -> GradingConfig:
         pareto_basis=r.choice("grading", values, "pareto_basis", d.pareto_basis, PARETO_BASES),
         pareto_shares=shares,
         thresholds=thresholds,
+        balance=balance,
     )
 
 

@@ -101,3 +101,23 @@ def quote_table(quotes: pd.DataFrame) -> Table:
         on = "" if pd.isna(q.on_requested) else ("yes" if q.on_requested else "no")
         table.add_row(q.request_id, q.tier, when, asked, on, str(q.moved_orders), str(q.reason))
     return table
+
+
+def portfolio_table(portfolio: pd.DataFrame) -> Table:
+    """Each rep's customers per tier, profit and share of the company's profit."""
+    tiers = [t for t in dict.fromkeys(portfolio["tier"]) if t != "all"]
+    table = Table(title="Portfolios per sales rep")
+    table.add_column("rep")
+    for label in (*tiers, "customers", "profit", "% profit"):
+        table.add_column(label, justify="right")
+    for rep, rows in portfolio.groupby("sales_rep", sort=True):
+        count = dict(zip(rows["tier"], rows["customers"], strict=True))
+        everything = rows[rows["tier"] == "all"].iloc[0]
+        table.add_row(
+            str(rep),
+            *(f"{count.get(t, 0):,}" for t in tiers),
+            f"{everything['customers']:,}",
+            f"{everything['profit']:,.0f}",
+            f"{everything['profit_share']:.1%}",
+        )
+    return table

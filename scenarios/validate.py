@@ -269,6 +269,17 @@ def _customers(tables: Tables, settings: Settings | None) -> list[Problem]:
     mask = customers["manual_tier"].notna() & ~customers["manual_tier"].isin(list(names))
     message = "unknown tier " + customers["manual_tier"].astype(str) + f"; expected one of {', '.join(names)}"
     problems = _problems("customers", customers, mask, "manual_tier", message)
+    later = customers["last_visit"] > settings.as_of
+    problems += _problems(
+        "customers",
+        customers,
+        later,
+        "last_visit",
+        "found "
+        + customers["last_visit"].dt.strftime("%Y-%m-%d")
+        + f", after the grading date {settings.as_of:%Y-%m-%d}"
+        "; expected a visit that has happened",
+    )
     no_reason = customers["manual_tier"].notna() & customers["manual_reason"].isna()
     problems += _problems(
         "customers",

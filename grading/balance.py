@@ -1,0 +1,263 @@
+"""Balanced rep portfolios (contract section 7): the fewest moves that even them out.
+
+The limits: for each tier, every rep's count of customers of that tier within one of the
+others' (so each count is the tier's share q = N // R or q + 1), and every rep's profit
+share within 5 points of the mean. Counts can always be evened out; profit sometimes
+cannot (one customer may hold a fifth of the company's profit): then the largest
+deviation beyond the 5 points is made as small as it can be first, and the report says so.
+
+How: the fewest moves that even out the counts are known exactly (each rep above its
+target count gives its excess, the targets q + 1 going to the reps that hold most), so
+a plan that even out the counts with that many moves and keeps every profit share in
+its band is proved best without search. A greedy plan tries that: rich reps give their
+most profitable surplus customers to the poorest reps that lack some. Where profit is
+still off, CP-SAT searches (scheduler-free: grading/balance_model.py): over every
+customer and rep on small books, which proves the answer; on large ones over the
+customers most worth moving (each rep's surplus and its most and least profitable
+customers of each tier) and the reps most in need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+PROFIT_BAND = 0.05  # a rep's profit share within this of the mean
+MOVE_COLUMNS = ("customer_id", "from_rep", "to_rep", "tier", "profit")
+
+
+@dataclass(frozen=True)
+class Book:
+    """The assigned customers as arrays: rep index, tier index, profit (in cents)."""
+
+    customers: np.ndarray  # customer_id
+    rep: np.ndarray  # index into reps
+    tier: np.ndarray  # index into tiers
+    profit: np.ndarray  # int64 cents
+    reps: tuple[str, ...]
+    tiers: tuple[str, ...]
+    company: int  # the company's profit in cents, every graded customer counted
+
+    @property
+    def band(self) -> int:
+        """The allowed distance from the mean, in cents (5 points of the company's profit)."""
+        return int(abs(self.company) * PROFIT_BAND)
+
+    def targets(self) -> np.ndarray:
+        """Per tier and rep, the count the fewest moves reach: q, or q + 1 for the N mod R
+        reps that hold most of that tier (ties: the rep listed first)."""
+        r = len(self.reps)
+        out = np.zeros((len(self.tiers), r), dtype=np.int64)
+        for t in range(len(self.tiers)):
+            counts = np.bincount(self.rep[self.tier == t], minlength=r)
+            q, high = divmod(int(counts.sum()), r)
+            out[t] = q
+            out[t, np.argsort(-counts, kind="stable")[:high]] = q + 1
+        return out
+
+    def fewest_moves(self) -> int:
+        """A lower bound on moves: the excess above the targets (counts alone)."""
+        counts = self.counts(self.rep)
+        return int(np.maximum(0, counts - self.targets()).sum())
+
+    def counts(self, rep: np.ndarray) -> np.ndarray:
+        r = len(self.reps)
+        return np.stack([np.bincount(rep[self.tier == t], minlength=r) for t in range(len(self.tiers))])
+
+    def excess_floor(self) -> int:
+        """A lower bound of :meth:`excess` over every assignment with even counts: whoever
+        holds a customer also holds q - 1 or q others of its tier and q or q + 1 of every
+        other tier (q + 1 only where the tier does not divide evenly), so at least the least
+        (and at most the largest) profits such a count allows, with its own."""
+        r, total = len(self.reps), int(self.profit.sum())
+        if not len(self.profit) or not r:
+            return 0
+        low = self.profit.astype(np.int64).copy()
+        high = self.profit.astype(np.int64).copy()
+        for t in range(len(self.tiers)):
+            mine = np.flatnonzero(self.tier == t)
+            q, uneven = divmod(len(mine), r)
+            counts = [q, q + 1] if uneven else [q]
+            up = np.concatenate([[0], np.cumsum(np.sort(self.profit[mine]))])  # sums of the k least
+            down = np.concatenate([[0], np.cumsum(np.sort(self.profit[mine])[::-1])])  # the k largest
+            low[self.tier != t] += min(int(up[k]) for k in counts)
+            high[self.tier != t] += max(int(down[k]) for k in counts)
+            rank = np.argsort(np.argsort(self.profit[mine], kind="stable"), kind="stable")
+            own = self.profit[mine]
+            least = [np.where(rank < k - 1, up[k] - own, up[k - 1]) for k in counts if k >= 1]
+            largest = [
+                np.where(len(mine) - 1 - rank < k - 1, down[k] - own, down[k - 1]) for k in counts if k >= 1
+            ]
+            low[mine] += np.min(least, axis=0) if least else 0
+            high[mine] += np.max(largest, axis=0) if largest else 0
+        worst = max(int((r * low - total).max()), int((total - r * high).max()), 0)
+        return max(0, worst - r * self.band)
+
+    def excess(self, rep: np.ndarray) -> int:
+        """How far profit is outside the band: the largest |R * P_r - S| - R * band, in cents x R."""
+        r = len(self.reps)
+        profit = np.bincount(rep, weights=self.profit, minlength=r).astype(np.int64)
+        spread = np.abs(r * profit - int(self.profit.sum()))
+        return max(0, int(spread.max()) - r * self.band) if r else 0
+
+
+def book_of(assigned: pd.DataFrame, tier_names: tuple[str, ...]) -> Book:
+    """The customers that have a rep (``assigned`` from grading.portfolio.assigned)."""
+    held = assigned.dropna(subset=["sales_rep"]).sort_values("customer_id", kind="stable")
+    reps = tuple(sorted(held["sales_rep"].unique()))
+    rep_index = {r: i for i, r in enumerate(reps)}
+    tier_index = {t: i for i, t in enumerate(tier_names)}
+    return Book(
+        held["customer_id"].to_numpy(dtype=object),
+        held["sales_rep"].map(rep_index).to_numpy(dtype=np.int64),
+        held["tier"].map(tier_index).to_numpy(dtype=np.int64),
+        np.round(held["profit"].to_numpy(dtype=float) * 100).astype(np.int64),
+        reps,
+        tuple(tier_names),
+        round(float(assigned["profit"].sum()) * 100),
+    )
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The proposed moves and how good they are."""
+
+    moves: pd.DataFrame  # customer_id, from_rep, to_rep, tier, profit
+    proved: bool  # no fewer moves can meet the limits (or come as close to them)
+    within_limits: bool  # every profit share within PROFIT_BAND of the mean
+    largest_deviation: float  # the largest |profit share - mean| after the moves
+    note: str
+
+
+def greedy(book: Book) -> np.ndarray:
+    """Each rep's surplus in each tier goes to the reps short of it: rich reps give their
+    most profitable surplus customers, poor ones their least; the most profitable go to the
+    poorest receivers."""
+    rep = book.rep.copy()
+    r = len(book.reps)
+    profit = np.bincount(rep, weights=book.profit, minlength=r)
+    mean = book.profit.sum() / max(1, r)
+    targets = book.targets()
+    for t in range(len(book.tiers)):
+        counts = np.bincount(rep[book.tier == t], minlength=r)
+        given: list[int] = []
+        for a in np.flatnonzero(counts > targets[t]):
+            mine = np.flatnonzero((rep == a) & (book.tier == t))
+            order = np.argsort(-book.profit[mine] if profit[a] > mean else book.profit[mine], kind="stable")
+            given += list(mine[order[: counts[a] - targets[t, a]]])
+        slots = [
+            b for b in np.argsort(profit, kind="stable") for _ in range(max(0, targets[t, b] - counts[b]))
+        ]
+        for c, b in zip(sorted(given, key=lambda c: -book.profit[c]), slots, strict=True):
+            profit[rep[c]] -= book.profit[c]
+            profit[b] += book.profit[c]
+            rep[c] = b
+    return rep
+
+
+SWAP_CANDIDATES = 20  # customers of the rep furthest off, and partner reps, a swap tries
+
+
+def even_out_profit(book: Book, rep: np.ndarray) -> np.ndarray:
+    """Swaps of customers of one tier between the rep furthest from the mean and the reps
+    furthest on the other side, while that brings the largest deviation down (counts stay)."""
+    rep = rep.copy()
+    r, total = len(book.reps), int(book.profit.sum())
+    profit = np.bincount(rep, weights=book.profit, minlength=r).astype(np.int64)
+    for _ in range(10 * len(book.customers)):
+        deviation = r * profit - total
+        worst = int(np.argmax(np.abs(deviation)))
+        if abs(int(deviation[worst])) <= r * book.band:
+            break
+        rich = deviation[worst] > 0
+        sign = 1 if rich else -1
+        mine = np.flatnonzero(rep == worst)
+        mine = mine[np.argsort(-sign * book.profit[mine], kind="stable")[:SWAP_CANDIDATES]]
+        partners = np.argsort(sign * deviation, kind="stable")[:SWAP_CANDIDATES]
+        others = np.sort(np.abs(deviation))[::-1]
+        best, best_value = None, int(others[0])
+        for b in partners:
+            if b == worst:
+                continue
+            rest = int(others[2]) if len(others) > 2 else 0  # the largest left besides the two
+            for c in mine:
+                theirs = np.flatnonzero((rep == b) & (book.tier == book.tier[c]))
+                if not len(theirs):
+                    continue
+                d = theirs[np.argmin(sign * book.profit[theirs])]
+                shift = int(book.profit[c] - book.profit[d])
+                if sign * shift <= 0:
+                    continue
+                value = max(rest, abs(int(deviation[worst]) - r * shift), abs(int(deviation[b]) + r * shift))
+                if value < best_value:
+                    best, best_value = (c, d, b), value
+        if best is None:
+            break
+        c, d, b = best
+        shift = int(book.profit[c] - book.profit[d])
+        rep[c], rep[d] = b, worst
+        profit[worst] -= shift
+        profit[b] += shift
+    return rep
+
+
+def balance(
+    assigned: pd.DataFrame,
+    tier_names: tuple[str, ...],
+    seconds: float = 30.0,
+    workers: int = 0,
+    seed: int = 0,
+) -> Balance:
+    """The fewest moves that bring every rep within the limits (or as close as can be)."""
+    book = book_of(assigned, tier_names)
+    if len(book.reps) < 2:
+        return Balance(_moves(book, book.rep), True, True, 0.0, "one rep or none: nothing to balance")
+    rep = greedy(book)
+    proved = book.excess(rep) == 0  # counts even with the fewest moves, profit in its band
+    if not proved:
+        rep = even_out_profit(book, rep)
+    if not proved:
+        from grading.balance_model import search
+
+        rep, proved = search(book, rep, seconds, workers, seed)
+        floor_met = book.excess(rep) == book.excess_floor()  # as close as any assignment gets
+        proved = proved or (floor_met and int((rep != book.rep).sum()) == book.fewest_moves())
+    deviation = _deviation(book, rep)
+    within = book.excess(rep) == 0
+    moved = int((rep != book.rep).sum())
+    band, largest = f"{PROFIT_BAND * 100:g}", f"{deviation * 100:.1f}"
+    note = (
+        f"{moved:,} move(s) bring every rep's count of each tier within one of the others' and every "
+        f"rep's share of the profit within {band} points of the mean (at most {largest} points off)"
+        if within
+        else f"{moved:,} move(s) bring every rep's count of each tier within one of the others'; the "
+        f"reps' shares of the profit cannot all come within {band} points of the mean: the largest "
+        f"deviation is {largest} points, as small as it can be{'' if proved else ' among the moves searched'}"
+    )
+    if not proved:
+        note += "; the fewest moves found, not proved fewest"
+    return Balance(_moves(book, rep), proved, within, deviation, note)
+
+
+def _deviation(book: Book, rep: np.ndarray) -> float:
+    if not book.company:
+        return 0.0
+    r = len(book.reps)
+    profit = np.bincount(rep, weights=book.profit, minlength=r)
+    return float(np.abs(profit - book.profit.sum() / r).max() / abs(book.company))
+
+
+def _moves(book: Book, rep: np.ndarray) -> pd.DataFrame:
+    moved = np.flatnonzero(rep != book.rep)
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(book.customers[moved], dtype="str"),
+            "from_rep": pd.Series([book.reps[i] for i in book.rep[moved]], dtype="str"),
+            "to_rep": pd.Series([book.reps[i] for i in rep[moved]], dtype="str"),
+            "tier": pd.Series([book.tiers[i] for i in book.tier[moved]], dtype="str"),
+            "profit": book.profit[moved] / 100.0,
+        },
+        columns=list(MOVE_COLUMNS),
+    )
