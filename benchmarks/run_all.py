@@ -21,6 +21,7 @@ BENCHMARKS = [  # script and its arguments
     "bench_setups.py --kind plant --orders 200 --time-limit 60",
     "bench_progress.py --orders 2000 --started 0.2 --time-limit 60",
     "bench_promise.py --sizes 200 2000 20000",
+    "bench_balance.py --books 50000x200 2000x20 200x8",
 ]
 QUICK = {
     "bench_grading.py": "--scale 0.2",
@@ -30,6 +31,7 @@ QUICK = {
     "bench_setups.py": "--kind plant --orders 50 --seeds 1 --time-limit 10",
     "bench_progress.py": "--orders 200 --seeds 1 --time-limit 10",
     "bench_promise.py": "--sizes 200 2000 --runs 1",
+    "bench_balance.py": "--books 50000x200 --seeds 1",
 }
 
 if __name__ == "__main__":

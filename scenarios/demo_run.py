@@ -14,7 +14,7 @@ from scenarios.grading_io import grade_to_folder
 from scenarios.model import Scenario, load_scenario
 from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
 from scenarios.promise_io import promise, read_plan, read_requests, write_promises
-from scenarios.terminal import kpi_table, objective_line, quote_table
+from scenarios.terminal import kpi_table, objective_line, portfolio_table, quote_table
 from scheduler.promise import DEFAULT_MODE, SearchSettings
 from scheduler.result import ProgressEvent
 
@@ -38,6 +38,15 @@ def run_demo(
     )
     graded = grade_to_folder(scenario, out / "grading", force=True)
     outcome.tables.append(graded.summary_table)
+    if graded.sales is not None:
+        outcome.tables.append(portfolio_table(graded.sales.portfolio))
+        if graded.sales.balance is not None:
+            outcome.lines.append(f"balance of the reps' portfolios: {graded.sales.balance.note}")
+        if graded.sales.visits is not None:
+            overdue = int((graded.sales.visits["overdue_days"] > 0).sum())
+            outcome.lines.append(
+                f"visits: {overdue} of {len(graded.sales.visits)} customers overdue by their tier's cadence"
+            )
     options = solve_options(
         scenario, time_limit_s=min(DEMO_TIME_LIMIT_S, scenario.settings.solve.time_limit_s)
     )

@@ -84,6 +84,7 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
     shifts = shifts_table(spec.plant_model)
     products, routings = routings_table(rng, machines, int(np.clip(spec.orders // 8, 5, 400)))
     customers = _customers(rng, spec, as_of)
+    _sales_reps(np.random.default_rng([spec.seed, 7]), customers, as_of)  # its own stream, as progress
     sales, payments = _history(rng, customers, as_of)
     orders = _orders(rng, spec, customers, products)
     available = working_minutes(machines, shifts, spec.start, horizon)
@@ -135,9 +136,11 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
             "names": ["A", "B", "C"],
             "weights": {"A": 4, "B": 2, "C": 1},
             "complaint_sla_days": {"A": 3, "B": 4, "C": 5},
+            "visit_every_days": {"A": 30, "B": 90, "C": 180},
         },
         "grading": {
             "as_of": as_of.date(),
+            "balance": True,
             "window_months": 12,
             "weights": {"credit": 0.10, "amount": 0.30, "profit": 0.60},
             "method": "ratio",
@@ -145,7 +148,40 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
         },
         "solve": {"objective": "weighted_tardiness", "time_limit_s": 30, "workers": 0, "seed": 0},
     }
+    if "progress" in tables:
+        tables["progress"] = finishable(settings, tables)
     return settings, tables
+
+
+def finishable(settings: dict[str, object], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The progress rows of the started orders that can still finish inside the horizon (on
+    idle machines, from where they stand): a generated plant always has a plan."""
+    from scenarios.model import scenario_from_tables
+    from scheduler.build import build_problem
+
+    scenario = scenario_from_tables("generated", tomli_w.dumps(settings), tables)
+    s = scenario.settings
+    p = build_problem(
+        scenario.tables, {}, s.tiers.names, s.tiers.weights, s.plan.start, s.plan.horizon_minutes
+    )
+    late = set()
+    for i in p.started:
+        last = p.orders[i].last_op
+        end = (
+            p.fixed_end(last)
+            if last in p.fixed
+            else p.earliest_starts[last] + p.operations[last].min_duration
+        )
+        running_short = any(
+            p.mode(k, m).duration > p.machines[m].working.worked(0, p.horizon)
+            for k in p.orders[i].operations
+            if k in p.running
+            for m, _ in [p.fixed[k]]
+        )
+        if end > p.horizon or running_short:
+            late.add(p.orders[i].id)
+    progress = tables["progress"]
+    return progress[~progress["order_id"].isin(late)].reset_index(drop=True)
 
 
 def write_generated(out: Path, spec: PlantSpec, fmt: str = "parquet", force: bool = False) -> Path:
@@ -198,6 +234,23 @@ def _customers(rng: np.random.Generator, spec: PlantSpec, as_of: pd.Timestamp) -
             "behaviour": behaviour,
         }
     )
+
+
+def _sales_reps(rng: np.random.Generator, customers: pd.DataFrame, as_of: pd.Timestamp) -> None:
+    """A rep per customer, unbalanced on purpose: the first reps hold the big customers (the
+    old hands kept the best accounts), a few customers have none; last visits up to a year
+    back, a tenth never visited."""
+    n = len(customers)
+    reps = max(2, min(200, n // 25))
+    size_rank = customers["size"].rank(ascending=False, method="first").to_numpy() / n  # 0: the biggest
+    favoured = np.minimum(reps - 1, (rng.random(n) * reps * (0.15 + size_rank)).astype(int))
+    rep = np.where(rng.random(n) < 0.6, favoured, rng.integers(0, reps, n))
+    names = np.asarray([f"REP{i + 1:03d}" for i in range(reps)], dtype=object)
+    assigned = pd.Series(names[rep], dtype="str").where(rng.random(n) >= 0.03)
+    days = rng.integers(0, 365, n)
+    last = pd.Series(as_of - pd.to_timedelta(days, unit="D")).where(rng.random(n) >= 0.1)
+    customers["sales_rep"] = assigned.to_numpy()
+    customers["last_visit"] = last.dt.normalize().to_numpy()
 
 
 def _history(

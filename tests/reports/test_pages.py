@@ -220,3 +220,24 @@ def test_a_promise_page_marks_the_promised_and_the_moved_orders(demo: Path, tmp_
         assert page.locator("#quotes tbody tr").count() == 1
         assert "ASK-A" in page.inner_text("#quotes")
     assert opened.errors == []
+
+
+def test_grading_page_shows_portfolios_moves_and_overdue_visits(demo: Path, tmp_path: Path) -> None:
+    moves = pd.read_parquet(demo / "grading" / "reassign.parquet")
+    visits = pd.read_parquet(demo / "grading" / "visits.parquet")
+    portfolio = pd.read_parquet(demo / "grading" / "portfolio.parquet")
+    with browser_page(demo / "grading" / "grading.html", tmp_path / "grading-sales.png") as opened:
+        page = opened.page
+        opened.charts_drawn(4)  # tier shares, Pareto curve, portfolios, profit shares
+        bars = page.evaluate(
+            "() => document.getElementById('portfolios').data.map(t => ({name: t.name, n: t.y.length}))"
+        )
+        reps = portfolio["sales_rep"].nunique()
+        assert {b["name"] for b in bars} == {"tier A", "tier B", "tier C"}
+        assert len(bars) == 6 and all(b["n"] == reps for b in bars)  # stacked by tier, now and after
+        text = _hover_text(page, "portfolios", 0, 0)
+        assert "customers of tier A" in text
+        assert page.locator("#moves tbody tr").count() == len(moves)
+        assert page.locator("#visits tbody tr").count() == int((visits["overdue_days"] > 0).sum())
+        assert page.locator("#portfolio-table tbody tr").count() == reps
+    assert opened.errors == []
