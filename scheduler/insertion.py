@@ -118,19 +118,28 @@ def keep_previous(problem: ProblemData, stop: StopRequest | None = None) -> Sche
     keep their place. Orders that no longer fit, and new ones, are then fitted in by
     :func:`insert_unscheduled`.
     """
-    p = problem
+    return right_shift(problem, {**problem.previous, **problem.fixed}, stop)
+
+
+def right_shift(
+    p: ProblemData, where: dict[int, tuple[int, int]], stop: StopRequest | None = None
+) -> Schedule:
+    """Orders placed in the order of their first start in ``where`` (operation -> machine,
+    start), each operation there or as soon after as machine and stock allow, else on the
+    machine that ends it first; orders with fixed operations first."""
     n = len(p.operations)
     machine, start = [-1] * n, [-1] * n
     empty = Schedule(p, tuple(machine), tuple(start))
     gaps, stock = placed_states(p, empty), Stock(p, empty)
-    where = {**p.previous, **p.fixed}
     completion: dict[int, int] = {}
-    first = {
+    begins = {
         i: min(where[k][1] for k in o.operations if k in where)
         for i, o in enumerate(p.orders)
         if any(k in where for k in o.operations)
     }
-    for i in sorted(first, key=lambda i: (first[i], i)):
+    fixed_first = sorted({p.operations[k].order for k in p.fixed}, key=lambda i: (begins.get(i, 0), i))
+    rest = sorted((i for i in begins if i not in fixed_first), key=lambda i: (begins[i], i))
+    for i in [*fixed_first, *rest]:
         if stop is not None and stop.requested:
             break
         order = p.orders[i]

@@ -124,11 +124,14 @@ def solve(
         if shifted.objective_vector(options.objective) <= best.objective_vector(options.objective)
         else best
     )
+    value = final.objective_value(options.objective)
+    if status == "feasible" and bound is not None and value - bound <= 1e-9 * max(1.0, abs(value)):
+        status = "optimal"  # the plan meets a proven lower bound: nothing can be better
     return Result(
         schedule=final,
         status=status,
         objective_name=options.objective,
-        objective=final.objective_value(options.objective),
+        objective=value,
         bound=bound,
         runtime_s=time.perf_counter() - began,
         solver=options.solver,
@@ -215,7 +218,7 @@ def _cpsat(
         _require_costly_orders(model, problem, name, incumbent)
         model.hint(best)
         seconds = max(0.05, (remaining - search_left) / (len(names) - index))
-        report = _reporter(problem, name, index, len(names), total, began, on_progress)
+        report = _reporter(problem, name, index, len(names), total, began, on_progress, floor)
         log.info("CP-SAT round %s, %.1f s", round_label(problem, name), seconds)
         outcome = model.solve_round(name, settings, seconds, report, stop)
         remaining -= outcome.seconds
@@ -349,13 +352,18 @@ def _reporter(
     total: float,
     began: float,
     on_progress: Callable[[ProgressEvent], None] | None,
+    floor: float | None = None,
 ) -> Callable[[float, float, float], None] | None:
+    """Progress of a round; the weighted round's bound is shown as the summary will give it:
+    CP-SAT's raised to the search-free floor."""
     if on_progress is None:
         return None
     label = round_label(problem, name)
+    lifted = floor if name == "cost" and not problem.stability_in_objective else None
 
     def report(objective: float, bound: float, _: float) -> None:
         value = None if objective != objective else objective
-        on_progress(ProgressEvent(label, index, count, value, bound, time.perf_counter() - began, total))
+        shown = bound if lifted is None else max(bound, lifted)
+        on_progress(ProgressEvent(label, index, count, value, shown, time.perf_counter() - began, total))
 
     return report
