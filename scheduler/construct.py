@@ -55,7 +55,8 @@ def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopReques
             return True
         return False
 
-    weighted = options.solver == "cpsat" and options.objective == "weighted_tardiness"
+    # the covering's material choice and the look-ahead search serve the tiers' costs too
+    weighted = options.solver == "cpsat" and options.objective in ("weighted_tardiness", "lexicographic")
     try:
         for rule in sorted(rules, key=RULE_PREFERENCE.index) if len(rules) > 1 else rules:
             if time_is_up(rule):

@@ -113,8 +113,9 @@ def solve(
         if floor is not None and starts.timed_supply_seconds > 0:  # after the starts: they keep their time
             log.info("bound: timed supply, %.1f s", starts.timed_supply_seconds)
             floor = max(floor, timed_supply_bound(problem, starts.timed_supply_seconds, options.workers))
+        pool = [plan for name, plan in plans.items() if not missing(name)]
         best, source, status, bound, rounds = _cpsat(
-            problem, options, best, source, began, floor, on_progress, stop
+            problem, options, best, source, began, floor, on_progress, stop, pool
         )
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
@@ -153,8 +154,15 @@ def _cpsat(
     floor: float | None,
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
+    pool: list[Schedule] | None = None,
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
+    """CP-SAT's rounds; each starts from the plan of ``pool`` (every plan found so far: the
+    starts, the rounds before) that is best up to that round, so that no round ends worse
+    for its objective than any plan found in the run. Lexicographic rounds are preceded by
+    a weighted round: its plan joins the pool."""
     from scheduler.cpsat.model import CpSatModel, SolverSettings, circuit_arcs  # CP-SAT loads only when used
+
+    pool = [*(pool or []), best]
 
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
@@ -203,11 +211,18 @@ def _cpsat(
     lns = len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
     search_left = remaining * (1 - FULL_MODEL_SHARE) if lns else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
+    if options.objective == "lexicographic" and exact and not stop.requested:
+        seconds = (remaining - search_left) / (len(names) + 1)
+        weighted, summary = _weighted_start(problem, model, settings, best, seconds, stop)
+        pool += [weighted] if weighted is not None else []
+        rounds.append(summary)
+        remaining -= summary.seconds
     proved, bounds = True, []
     for index, name in enumerate(names):
         if stop.requested:
             proved = False
             break
+        best = min(pool, key=lambda plan: plan.objective_vector(options.objective)[: index + 1])
         incumbent = model.value_of(name, best)
         scale = model.expression(name)[1]
         if incumbent == 0:  # nothing can be better than zero
@@ -224,6 +239,7 @@ def _cpsat(
         remaining -= outcome.seconds
         if outcome.schedule is not None and model.value_of(name, outcome.schedule) <= incumbent:
             best, source = outcome.schedule, "cpsat"
+            pool.append(best)
         found = outcome.bound if outcome.bound is not None else 0.0
         proved &= outcome.status == "OPTIMAL" or (not exact and found * scale >= incumbent)
         bounds.append(found)
@@ -263,6 +279,25 @@ def _cpsat(
         "optimal" if proved else "feasible",
         _with_floor(problem, floor, bound),
         rounds,
+    )
+
+
+def _weighted_start(
+    problem: ProblemData,
+    model: CpSatModel,
+    settings: SolverSettings,
+    best: Schedule,
+    seconds: float,
+    stop: StopRequest,
+) -> tuple[Schedule | None, RoundSummary]:
+    """A weighted-tardiness round on the lexicographic model (nothing kept from it): the
+    weights often find plans a tier's own round does not, in the same time."""
+    model.hint(best)
+    log.info("CP-SAT round weighted tardiness (a start for the tiers), %.1f s", seconds)
+    outcome = model.solve_round("cost", settings, max(0.05, seconds), None, stop)
+    label = "weighted tardiness (a start for the tiers)"
+    return outcome.schedule, RoundSummary(
+        label, outcome.status, outcome.objective, outcome.bound, outcome.seconds
     )
 
 
