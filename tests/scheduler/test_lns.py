@@ -109,7 +109,9 @@ def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> 
     scenario = scenario_from_tables("plant", tomli_w.dumps(doc), raw)
     plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
     rounds = [r["name"] for r in plan.tables.summary["solver"]["rounds"]]
-    assert rounds[-1] == "neighbourhoods" and rounds[:-1] == ["tier A", "tier B", "tier C"]
+    # changeovers make the full model too large to be exact: with the search-free floor as
+    # the bound (the lexicographic starts compute it too), the neighbourhoods get the time
+    assert rounds == ["neighbourhoods"]
     problem = plan.result.schedule.problem
     rule = min(
         insert_unscheduled(dispatch(problem, r)).objective_vector("lexicographic") for r in ("tier_edd",)
