@@ -320,11 +320,13 @@ def stock_charts(plan: PlanTables, problem: ProblemData) -> list[str]:
 
 def stability_line(stability: dict[str, Any]) -> str:
     """Re-planning in words: what moved against the previous plan."""
-    st = stability
+    st, prices = stability, stability["prices"]
     return (
         f"Against the previous plan: {st['operations_moved']:,} of {st['operations_compared']:,} operations "
-        f"after the freeze moved ({st['operations_on_another_machine']:,} to another machine), "
-        f"{st['minutes_moved']:,} minutes in all; stability weight {st['weight']:g}"
+        f"after the freeze moved: {st['machine_changes']:,} to another machine or out, "
+        f"{st['sequence_changes']:,} turned over on their machine, {st['minutes_moved']:,} minutes shifted "
+        f"(priced {prices['machine']:g} / {prices['sequence']:g} / {prices['moved']:g} / "
+        f"{prices['minute']:g} per machine change / sequence change / operation moved / minute)"
     )
 
 

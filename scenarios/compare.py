@@ -75,6 +75,17 @@ def compare_plans(folders: list[Path], names: list[str] | None = None) -> Compar
     )
 
 
+def _turned_over(both: pd.DataFrame) -> int:
+    """Pairs of operations that ran one right after the other on a machine in the first plan
+    and run the other way round, on that machine, in the second."""
+    turned = 0
+    for _, group in both.sort_values(["machine_id_a", "start_a"]).groupby("machine_id_a", sort=False):
+        same = (group["machine_id_b"] == group["machine_id_a"]).to_numpy()
+        later = group["start_b"].to_numpy()
+        turned += int((same[:-1] & same[1:] & (later[1:] < later[:-1])).sum())
+    return turned
+
+
 def _moves(names: list[str], schedules: list[pd.DataFrame]) -> pd.DataFrame:
     """Per plan, how its operations moved against the first plan's (same order and step)."""
     key = ["order_id", "step"]
@@ -91,6 +102,7 @@ def _moves(names: list[str], schedules: list[pd.DataFrame]) -> pd.DataFrame:
                 "operations_in_both": len(both),
                 "operations_moved": int(moved.sum()),
                 "on_another_machine": int(other.sum()),
+                "turned_over": _turned_over(both),
                 "minutes_moved": int(shift.sum()),
                 "only_in_first": len(first) - len(both),
                 "only_in_this": len(schedule) - len(both),

@@ -19,7 +19,7 @@ from scenarios.model import Scenario
 from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.plan import PlanTables, plan_tables
-from scheduler.problem import INTEGER_COST_LIMIT, ProblemData
+from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, StabilityPrices
 from scheduler.result import ProgressEvent, Result
 from scheduler.schedule import Schedule
 from scheduler.solve import SolveOptions, solve
@@ -45,7 +45,10 @@ def grade_scenario(scenario: Scenario) -> pd.DataFrame:
 
 
 def build_scenario_problem(
-    scenario: Scenario, tiers: pd.DataFrame, frozen: Frozen | None = None, stability_weight: float = 0.0
+    scenario: Scenario,
+    tiers: pd.DataFrame,
+    frozen: Frozen | None = None,
+    stability: StabilityPrices | None = None,
 ) -> ProblemData:
     """The problem to solve; with ``frozen``, operations after the freeze are kept near their
     previous place by the stability term."""
@@ -66,7 +69,7 @@ def build_scenario_problem(
         frozen.operations if frozen else None,
         frozen.until if frozen else None,
         frozen.later if frozen else None,
-        stability_weight,
+        stability,
     )
     total, worst = problem.largest_cost()
     if total > INTEGER_COST_LIMIT:
@@ -127,13 +130,19 @@ def make_plan(
     A requested ``stop`` ends the search early with the best plan found so far.
     """
     tiers = grade_scenario(scenario)
-    problem = build_scenario_problem(scenario, tiers, frozen, options.stability_weight)
+    problem = build_scenario_problem(scenario, tiers, frozen, options.stability_prices)
     _frozen_orders_can_finish(problem)
     try:
         result = solve(problem, options, on_progress, stop)
     except Stopped as exc:
         raise NoFeasiblePlanError([f"interrupted: {exc}; nothing was planned"]) from None
     _frozen_operations_kept(problem, result.schedule)
+    return checked_plan(scenario, tiers, result)
+
+
+def checked_plan(scenario: Scenario, tiers: pd.DataFrame, result: Result) -> Plan:
+    """The plan tables of ``result``, re-checked independently, and its report."""
+    problem = result.schedule.problem
     due = scenario["orders"].set_index("order_id")["due"]
     tables = plan_tables(problem, result, due)
     tables.summary["scenario"] = scenario.name

@@ -13,7 +13,7 @@ import pandas as pd
 from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
 from scenarios.errors import Problem
 from scenarios.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
-from scheduler.problem import DEFAULT_STABILITY_WEIGHT
+from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
 from scheduler.schedule import OBJECTIVES
 from scheduler.solve import SolveOptions
 
@@ -76,7 +76,17 @@ ALLOWED_KEYS: dict[str, set[str]] = {
         "thresholds",
         "balance",
     },
-    "solve": {"objective", "time_limit_s", "workers", "seed", "stability_weight"},
+    "solve": {
+        "objective",
+        "time_limit_s",
+        "workers",
+        "seed",
+        "stability_weight",
+        "stability_machine",
+        "stability_sequence",
+        "stability_moved",
+        "stability_minute",
+    },
 }
 
 
@@ -211,23 +221,33 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
     tiers = _parse_tiers(r)
     grading = _parse_grading(r, tiers)
     solve_values = r.section("solve")
+    prices = _stability_prices(r, solve_values)
     solve = SolveOptions(
         objective=r.choice("solve", solve_values, "objective", "weighted_tardiness", OBJECTIVES),
         time_limit_s=r.number("solve", solve_values, "time_limit_s", 60.0),
         workers=int(r.number("solve", solve_values, "workers", 0, strict=False, integer=True)),
         seed=int(r.number("solve", solve_values, "seed", 0, strict=False, integer=True)),
-        stability_weight=r.number(
-            "solve",
-            solve_values,
-            "stability_weight",
-            DEFAULT_STABILITY_WEIGHT,
-            strict=False,
-            maximum=MAX_WEIGHT,
-        ),
+        stability_weight=prices["stability_weight"],
+        stability_machine=prices["stability_machine"],
+        stability_sequence=prices["stability_sequence"],
+        stability_moved=prices["stability_moved"],
+        stability_minute=prices["stability_minute"],
     )
     if start is None or any(p.severity == "error" for p in r.problems):
         return None, r.problems
     return Settings(PlanSettings(start, horizon, calendar), tiers, grading, solve), r.problems
+
+
+def _stability_prices(r: _Reader, values: dict[str, Any]) -> dict[str, float]:
+    """[solve] stability_weight and the three prices of moves it multiplies."""
+    defaults = {
+        "stability_weight": DEFAULT_STABILITY_WEIGHT,
+        "stability_machine": StabilityPrices.machine,
+        "stability_sequence": StabilityPrices.sequence,
+        "stability_moved": StabilityPrices.moved,
+        "stability_minute": StabilityPrices.minute,
+    }
+    return {k: r.number("solve", values, k, d, strict=False, maximum=MAX_WEIGHT) for k, d in defaults.items()}
 
 
 def _parse_tiers(r: _Reader) -> TierSettings:

@@ -28,7 +28,7 @@ import copy
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,12 @@ import tomli_w
 
 from scenarios.convert import clock_text
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
+from scenarios.freeze import Frozen
 from scenarios.io import atomic_folder, read_settings_text, write_json
 from scenarios.model import Scenario, load_scenario, scenario_from_tables
+from scenarios.pipeline import Plan, checked_plan
 from scheduler.result import ProgressEvent
+from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
 SPEC = "study"
@@ -187,6 +190,57 @@ def variant_scenario(base: Scenario, settings_doc: dict[str, Any], variant: Vari
         ) from None
 
 
+# Changes that only add work or take capacity or material away: a plan of such a variant,
+# without what it adds, is a plan of the base too.
+HARDER_ONLY = {"add_orders", "machine_down", "delay_receipts"}
+
+
+def _from_base(base: Plan, scenario: Scenario) -> Frozen:
+    """A variant re-plans from the base plan as a re-plan would: nothing frozen, every
+    operation priced for moving away from where the base has it."""
+    schedule = base.tables.schedule
+    later = {
+        (str(r.order_id), int(r.step)): (str(r.machine_id), pd.Timestamp(r.start))
+        for r in schedule.itertuples(index=False)
+    }
+    return Frozen(scenario.settings.plan.start, {}, Path("base"), later)
+
+
+def _base_no_worse(base: Plan, plans: dict[str, Plan], variants: list[Variant]) -> Plan:
+    """The base plan, or a variant's plan without what the variant adds where that is better
+    for the base: a variant that only adds work never shows a better result than the base."""
+    problem = base.result.schedule.problem
+    index = {(problem.orders[op.order].id, op.step): k for k, op in enumerate(problem.operations)}
+    machines = {m.id: i for i, m in enumerate(problem.machines)}
+    best = base
+    for variant in variants:
+        plan = plans.get(variant.folder)
+        if plan is None or not set(variant.changes) <= HARDER_ONLY:
+            continue
+        machine, start = [-1] * len(problem.operations), [-1] * len(problem.operations)
+        at = (plan.tables.schedule["start"] - problem.start) / pd.Timedelta(minutes=1)
+        for r, minute in zip(plan.tables.schedule.itertuples(index=False), at, strict=True):
+            k = index.get((r.order_id, int(r.step)))
+            if k is not None:
+                machine[k], start[k] = machines[r.machine_id], round(minute)
+        candidate = Schedule(problem, tuple(machine), tuple(start))
+        vector = best.result.schedule.objective_vector(best.result.objective_name)
+        if candidate.objective_vector(best.result.objective_name) >= vector:
+            continue
+        result = replace(
+            best.result,
+            schedule=candidate,
+            objective=candidate.objective_value(best.result.objective_name),
+            status="feasible",
+            source=f"variant {variant.name} without its additions",
+        )
+        try:
+            best = checked_plan(base.scenario, base.tiers, result)
+        except NoFeasiblePlanError:
+            continue  # not a plan of the base after all (the checker says why): keep the base's own
+    return best
+
+
 @dataclass(frozen=True)
 class StudyOutcome:
     folders: dict[str, Path]
@@ -221,19 +275,24 @@ def run_study(
     failures: dict[str, str] = {}
     with atomic_folder(out, force) as staging:
         outcomes: dict[str, str] = {}
+        plans: dict[str, Plan] = {}
         for name, scenario in scenarios.items():
             if stop.requested:
                 failures[name] = outcomes[name] = f"not run: the study was stopped ({stop.reason})"
                 continue
             report = (lambda e, n=name: on_progress(n, e)) if on_progress else None
+            start_from = _from_base(plans["base"], scenario) if name != "base" and "base" in plans else None
             try:
-                plan = make_plan(scenario, solve_options(scenario), report, stop=stop)
+                plans[name] = make_plan(scenario, solve_options(scenario), report, start_from, stop)
             except NoFeasiblePlanError as exc:
                 failures[name] = outcomes[name] = "no feasible plan: " + "; ".join(exc.diagnosis[:3])
                 continue
-            folders[name] = write_plan(plan, staging / name)
-            interrupted = plan.tables.summary["interrupted"]
+            interrupted = plans[name].tables.summary["interrupted"]
             outcomes[name] = f"planned (interrupted by {stop.reason})" if interrupted else "planned"
+        if "base" in plans and not stop.requested:
+            plans["base"] = _base_no_worse(plans["base"], plans, study.variants)
+        for name, plan in plans.items():
+            folders[name] = write_plan(plan, staging / name)
         write_json(staging / "study_summary.json", outcomes)
         if folders:
             comparison = compare_plans(list(folders.values()), list(folders))

@@ -20,6 +20,7 @@ from scheduler.problem import (
     Operation,
     Order,
     ProblemData,
+    StabilityPrices,
     merge_intervals,
 )
 from scheduler.shopfloor import ShopFloor
@@ -45,7 +46,7 @@ def build_problem(
     frozen: dict[tuple[str, int], tuple[str, pd.Timestamp]] | None = None,
     freeze_at: pd.Timestamp | None = None,
     previous: dict[tuple[str, int], tuple[str, pd.Timestamp]] | None = None,
-    stability_weight: float = 0.0,
+    stability: StabilityPrices | None = None,
 ) -> ProblemData:
     """Build the problem from the scenario's typed tables and the customers' tiers.
 
@@ -54,7 +55,7 @@ def build_problem(
     due dates and downtime starts round down. ``frozen`` maps (order_id, step) to the
     machine and start an operation keeps; every other operation starts at or after
     ``freeze_at``. ``previous`` (same keys) is where the other operations were in the
-    previous plan: moving them costs ``stability_weight`` per minute (and MOVE_MINUTES).
+    previous plan: moving them costs ``stability`` (the prices of :class:`StabilityPrices`).
     Operations, orders and machines no longer in the scenario are left out of it.
 
     The shop floor's ``progress`` table (contract section 5) shapes the problem: done steps
@@ -167,7 +168,7 @@ def build_problem(
         freeze,
         families,
         previous={k: placed for k, placed in before.items() if placed[1] >= freeze and k not in fixed},
-        stability_weight=stability_weight,
+        stability=stability or StabilityPrices(0.0, 0.0, 0.0),
         running=running,
         started=frozenset(started),
         done=done,

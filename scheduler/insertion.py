@@ -131,6 +131,11 @@ def right_shift(
     machine, start = [-1] * n, [-1] * n
     empty = Schedule(p, tuple(machine), tuple(start))
     gaps, stock = placed_states(p, empty), Stock(p, empty)
+    for k, (m, s) in p.fixed.items():  # first of all: nothing else may take their places
+        machine[k], start[k] = m, s
+        gaps[m].place(s, p.fixed_end(k), p.mode(k, m).family)
+        for d in p.demands_of_operation.get(k, ()):
+            stock.take(d.material, d.quantity, s)
     completion: dict[int, int] = {}
     begins = {
         i: min(where[k][1] for k in o.operations if k in where)
@@ -146,12 +151,15 @@ def right_shift(
         if any(q not in completion for q in order.predecessors):
             continue
         ready = max([order.release, *(completion[q] for q in order.predecessors)])
-        placed = place_order(p, i, ready, gaps, stock, where)
+        placed = place_order(p, i, ready, gaps, stock, where, set(p.fixed))
         if placed is None:
+            for k in order.operations:  # not even partly planned (its fixed steps could not be kept)
+                machine[k] = start[k] = -1
             continue
         for k, (m, s, _) in placed.items():
             machine[k], start[k] = m, s
-        completion[i] = max(e for _, _, e in placed.values())
+        last = order.last_op
+        completion[i] = placed[last][2] if last in placed else p.fixed_end(last)
     return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)), stop)
 
 
@@ -162,13 +170,18 @@ def place_order(
     gaps: list[MachineState],
     stock: Stock,
     prefer: dict[int, tuple[int, int]] | None = None,
+    reserved: set[int] | None = None,
 ) -> dict[int, tuple[int, int, int]] | None:
     """Place every operation of order i (tentatively) as (machine, start, end); None if it does
-    not fit. Operations in ``prefer`` try their (machine, start) first, frozen ones only that."""
+    not fit. Operations in ``prefer`` try their (machine, start) first, frozen ones only that;
+    ``reserved`` fixed operations are in ``gaps`` and ``stock`` already."""
     placed: dict[int, tuple[int, int, int]] = {}
     taken: list[tuple[int, int, int]] = []
     t = ready
     for k in p.orders[i].operations:
+        if reserved is not None and k in reserved:
+            t = max(t, p.fixed_end(k))
+            continue
         choice = _preferred(p, k, t, gaps, stock, prefer) if prefer and k in prefer else None
         if choice is None and (prefer is None or k not in p.fixed):
             choice = _place_operation(p, k, max(t, p.freeze), gaps, stock)
@@ -196,15 +209,23 @@ def _preferred(
     stock: Stock,
     prefer: dict[int, tuple[int, int]],
 ) -> tuple[int, int, int] | None:
-    """Operation k on its preferred machine, at its preferred start or the first fit after it;
-    a frozen operation exactly there or nowhere."""
+    """Operation k on its preferred machine, at its preferred start or the first fit after it,
+    unless it would wait there more than REPAIR_WAIT minutes past its preferred start and
+    another machine ends it sooner (a breakdown's work goes to an alternative rather than
+    wait); a frozen operation exactly there or nowhere."""
     m, s = prefer[k]
     if m not in {mode.machine for mode in p.operations[k].modes}:
         return None
     choice = _place_operation(p, k, max(ready, s), gaps, stock, only=m)
-    if k in p.fixed and (choice is None or choice[1] != s):
-        return None
+    if k in p.fixed:
+        return choice if choice is not None and choice[1] == s else None
+    other = _place_operation(p, k, max(ready, p.freeze), gaps, stock)
+    if choice is None or (other is not None and choice[1] > s + REPAIR_WAIT and other[2] < choice[2]):
+        return other
     return choice
+
+
+REPAIR_WAIT = 240  # minutes an operation may wait on its previous machine before it moves
 
 
 def _place_operation(

@@ -217,13 +217,21 @@ def _stability(problem: ProblemData, s: Schedule) -> dict[str, Any] | None:
     """Re-planning: how many operations of the previous plan moved, and by how much."""
     if not problem.previous:
         return None
-    moved, minutes = s.moves
+    moves = s.moves
     machines = sum(1 for k, (m, _) in problem.previous.items() if s.machine[k] >= 0 and s.machine[k] != m)
+    prices = problem.stability
     return {
-        "weight": problem.stability_weight,
+        "prices": {
+            "machine": prices.machine,
+            "sequence": prices.sequence,
+            "moved": prices.moved,
+            "minute": prices.minute,
+        },
         "operations_compared": len(problem.previous),
-        "operations_moved": moved,
-        "operations_on_another_machine": machines,
-        "minutes_moved": minutes,
+        "operations_moved": moves.moved,
+        "operations_on_another_machine": machines,  # planned on another machine (not left out)
+        "machine_changes": moves.machine,  # on another machine or left out: what is priced
+        "sequence_changes": moves.sequence,
+        "minutes_moved": moves.minutes,
         "cost": s.stability_cost(),
     }

@@ -7,6 +7,7 @@ explanations all read this model.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -67,6 +68,28 @@ class Order:
     @property
     def last_op(self) -> int:
         return self.operations[-1]
+
+
+@dataclass(frozen=True)
+class StabilityPrices:
+    """What moving an operation of the previous plan costs, in weighted minutes of lateness
+    (a minute of lateness of a weight-1 order costs 1): handed to another machine (or left
+    out), turned over with the operation it followed on its machine, moved at all (another
+    start or machine: the shop floor has to be told), and per minute its start shifts. A
+    planner minds a changed machine (another crew, other tooling) most, a sequence turned
+    over next, a shift in time least."""
+
+    machine: float = 480.0
+    sequence: float = 60.0
+    moved: float = 30.0
+    minute: float = 0.1
+
+    def times(self, factor: float) -> StabilityPrices:
+        return StabilityPrices(*(v * factor for v in self.values))
+
+    @property
+    def values(self) -> tuple[float, float, float, float]:
+        return (self.machine, self.sequence, self.moved, self.minute)
 
 
 @dataclass(frozen=True)
@@ -173,7 +196,9 @@ class ProblemData:
         default_factory=dict
     )  # operation -> start range, if kept near
     previous: dict[int, tuple[int, int]] = field(default_factory=dict)  # operation -> (machine, start) before
-    stability_weight: float = 0.0  # cost per minute an operation of ``previous`` moves (see MOVE_MINUTES)
+    stability: StabilityPrices = field(
+        default_factory=lambda: StabilityPrices(0.0, 0.0, 0.0, 0.0)
+    )  # of moves
     # The shop floor (contract section 5): running operations (fixed at minute 0 on their
     # machine, with the working minutes they still need as their one mode) and when each
     # started; orders with a done or running step, which must be planned; orders all done.
@@ -185,7 +210,20 @@ class ProblemData:
     @property
     def stability_in_objective(self) -> bool:
         """Re-planning with a price on moves: the weighted cost includes the moves."""
-        return bool(self.previous) and self.stability_weight > 0
+        return bool(self.previous) and any(v > 0 for v in self.stability.values)
+
+    @cached_property
+    def previous_pairs(self) -> tuple[tuple[int, int, int], ...]:
+        """(machine, a, b): operations of the previous plan that ran one right after the
+        other on a machine, a first."""
+        by_machine: dict[int, list[tuple[int, int]]] = {}
+        for k, (m, start) in self.previous.items():
+            by_machine.setdefault(m, []).append((start, k))
+        pairs = []
+        for m, placed in sorted(by_machine.items()):
+            ordered = [k for _, k in sorted(placed)]
+            pairs += [(m, a, b) for a, b in itertools.pairwise(ordered)]
+        return tuple(pairs)
 
     @cached_property
     def all_modes(self) -> tuple[Mode, ...]:
@@ -351,7 +389,7 @@ class ProblemData:
     @cached_property
     def weight_scale(self) -> int:
         """Smallest of 1, 10, ..., 1000 that makes every order weight whole (then rounded)."""
-        weights = [o.weight for o in self.orders] + ([self.stability_weight] if self.previous else [])
+        weights = [o.weight for o in self.orders] + (list(self.stability.values) if self.previous else [])
         for scale in (1, 10, 100, 1000):
             if all(abs(w * scale - round(w * scale)) < 1e-9 for w in weights):
                 return scale
@@ -362,8 +400,9 @@ class ProblemData:
         weights scaled by ``weight_scale``), and the order contributing most to it."""
         costs = [round(self.unscheduled_penalty(i) * self.weight_scale) for i in range(len(self.orders))]
         worst = max(range(len(costs)), key=costs.__getitem__, default=-1)
-        moves = round(self.stability_weight * self.weight_scale) * (self.horizon + MOVE_MINUTES)
-        return sum(costs) + moves * len(self.previous), worst
+        machine, sequence, moved, minute = (round(v * self.weight_scale) for v in self.stability.values)
+        moves = (machine + sequence + moved + minute * self.horizon) * len(self.previous)
+        return sum(costs) + moves, worst
 
     def weight(self, order: int) -> float:
         return self.orders[order].weight
@@ -380,11 +419,9 @@ class ProblemData:
         return self.weight(order) * (self.max_tardiness(order) + self.horizon)
 
 
-# Re-planning with a previous plan: each operation that moves (another machine or another
-# start) costs ``stability_weight`` x (minutes moved + MOVE_MINUTES). With the default weight
-# a minute moved costs half a minute of lateness of a weight-1 order.
-MOVE_MINUTES = 60
-DEFAULT_STABILITY_WEIGHT = 0.5
+# Re-planning with a previous plan: moves cost StabilityPrices times ``[solve]
+# stability_weight`` (0: off).
+DEFAULT_STABILITY_WEIGHT = 1.0
 
 # The objective's largest value, in the solver's integer units: CP-SAT sums the penalty
 # and tardiness terms in 64-bit integers, and each of the two may reach this much.

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from scheduler.explain import delay_causes, unscheduled_reason
 from scheduler.insertion import Stock, place_order, placed_states
 from scheduler.lns import Neighbourhood, merge, neighbourhood, restrict
-from scheduler.problem import ProblemData
+from scheduler.problem import ProblemData, StabilityPrices
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
@@ -208,7 +208,7 @@ def _bounded(
         started=frozenset(sub.started | set(keep)),
         deadlines=deadlines,
         previous=previous,
-        stability_weight=1.0,
+        stability=StabilityPrices(60.0, 60.0, 60.0, 1.0),  # a move as an hour, and each minute it shifts
     )
 
 

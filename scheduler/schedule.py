@@ -5,9 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from scheduler.problem import MOVE_MINUTES, ProblemData
+from scheduler.problem import ProblemData
 
 OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Against the previous plan: operations moved at all (machine or start, or left out),
+    handed to another machine (or left out), pairs that ran one after the other on a
+    machine and now run the other way round, and the minutes the planned ones shifted."""
+
+    moved: int
+    machine: int
+    sequence: int
+    minutes: int
 
 
 @dataclass(frozen=True)
@@ -91,21 +103,27 @@ class Schedule:
         return total
 
     @cached_property
-    def moves(self) -> tuple[int, int]:
-        """Against the previous plan: operations moved (another machine or start, or left
-        out) and the minutes they moved (start to start, of those still planned)."""
-        moved = minutes = 0
-        for k, (machine, start) in self.problem.previous.items():
-            if (self.machine[k], self.start[k]) != (machine, start):
+    def moves(self) -> Moves:
+        """Against the previous plan: what moved (see :class:`Moves`)."""
+        moved = machine = minutes = 0
+        for k, (m, start) in self.problem.previous.items():
+            if (self.machine[k], self.start[k]) != (m, start):
                 moved += 1
+                if self.machine[k] != m:
+                    machine += 1
                 if self.machine[k] >= 0:
                     minutes += abs(self.start[k] - start)
-        return moved, minutes
+        turned = sum(
+            1
+            for m, a, b in self.problem.previous_pairs
+            if self.machine[a] == m and self.machine[b] == m and self.start[b] < self.start[a]
+        )
+        return Moves(moved, machine, turned, minutes)
 
     def stability_cost(self) -> float:
         """What moving operations away from the previous plan costs (0 without one)."""
-        moved, minutes = self.moves
-        return self.problem.stability_weight * (minutes + MOVE_MINUTES * moved)
+        p, m = self.problem.stability, self.moves
+        return p.machine * m.machine + p.sequence * m.sequence + p.moved * m.moved + p.minute * m.minutes
 
     def unscheduled_weight(self) -> float:
         return sum(o.weight for i, o in enumerate(self.problem.orders) if not self.is_scheduled(i))

@@ -13,7 +13,7 @@ from scheduler.compact import left_shift
 from scheduler.construct import starting_plans
 from scheduler.dispatch import RULES
 from scheduler.insertion import keep_previous
-from scheduler.problem import DEFAULT_STABILITY_WEIGHT, ProblemData
+from scheduler.problem import DEFAULT_STABILITY_WEIGHT, ProblemData, StabilityPrices
 from scheduler.result import ProgressEvent, Result, RoundSummary
 from scheduler.schedule import OBJECTIVES, Schedule
 from scheduler.stop import Stopped, StopRequest
@@ -41,15 +41,38 @@ class SolveOptions:
     solver: str = "cpsat"
     log: bool = False
     parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (name, value)
-    stability_weight: float = DEFAULT_STABILITY_WEIGHT  # re-planning: cost of moving operations
+    # re-planning: what moving an operation of the previous plan costs (StabilityPrices),
+    # all four times stability_weight (0: off)
+    stability_weight: float = DEFAULT_STABILITY_WEIGHT
+    stability_machine: float = StabilityPrices.machine
+    stability_sequence: float = StabilityPrices.sequence
+    stability_moved: float = StabilityPrices.moved
+    stability_minute: float = StabilityPrices.minute
+
+    @property
+    def stability_prices(self) -> StabilityPrices:
+        prices = (
+            self.stability_machine,
+            self.stability_sequence,
+            self.stability_moved,
+            self.stability_minute,
+        )
+        return StabilityPrices(*prices).times(self.stability_weight)
 
     def check(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
             raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
-        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or self.stability_weight < 0:
-            raise ValueError("time limit must be > 0, workers, seed and stability weight >= 0")
+        prices = (
+            self.stability_weight,
+            self.stability_machine,
+            self.stability_sequence,
+            self.stability_moved,
+            self.stability_minute,
+        )
+        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or min(prices) < 0:
+            raise ValueError("time limit must be > 0, workers, seed and the stability prices >= 0")
 
 
 def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
@@ -194,7 +217,8 @@ def _cpsat(
     # 2,000-order plant it spent 44 s of 300 and proved 0); others still use it for their bound.
     large = len(problem.operations) > FULL_MODEL_MAX_OPERATIONS
     exact = not large and circuit_arcs(problem) <= EXACT_ARCS
-    if large or (not exact and floor is not None):
+    # re-planning with prices on moves reports no bound: a relaxed model would serve nothing
+    if large or (not exact and (floor is not None or problem.stability_in_objective)):
         log.info("no full model for %d operations: neighbourhoods only", len(problem.operations))
         remaining = _time_left(settings, total, began)  # no rounds ran: the bound is the floor
         if remaining <= 1.0 or stop.requested:

@@ -54,16 +54,30 @@ def schedule(plant: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     return start("schedule", plant, "--out", out, "--time-limit", 120, "--verbose", *extra)
 
 
+@pytest.fixture(scope="module")
+def small_plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 orders: its full model is exact, so CP-SAT rounds run on the whole plant."""
+    return write_generated(tmp_path_factory.mktemp("signals-small") / "plant", PlantSpec(orders=40, seed=5))
+
+
 @pytest.mark.parametrize(
-    ("signum", "phase", "objective"),
+    ("signum", "phase", "objective", "which"),
     [
-        (signal.SIGINT, "CP-SAT round tier A", "lexicographic"),
-        (signal.SIGTERM, "neighbourhood search", "weighted_tardiness"),
+        (signal.SIGINT, "CP-SAT round tier A", "lexicographic", "small_plant"),
+        (
+            signal.SIGINT,
+            "CP-SAT round weighted tardiness (a start for the tiers)",
+            "lexicographic",
+            "small_plant",
+        ),
+        (signal.SIGTERM, "neighbourhood search", "weighted_tardiness", "plant"),
+        (signal.SIGTERM, "neighbourhood search", "lexicographic", "plant"),
     ],
 )
 def test_the_first_signal_ends_the_search_and_writes_the_best_plan(
-    plant: Path, tmp_path: Path, signum: int, phase: str, objective: str
+    request: pytest.FixtureRequest, tmp_path: Path, signum: int, phase: str, objective: str, which: str
 ) -> None:
+    plant = request.getfixturevalue(which)
     out = tmp_path / "plan"
     process = schedule(plant, out, "--objective", objective)
     wait_for(process, phase)

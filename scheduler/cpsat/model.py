@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from scheduler.cpsat import constraints, objective
 from scheduler.cpsat.hints import hint_schedule
 from scheduler.cpsat.variables import Variables, create_variables
-from scheduler.problem import MOVE_MINUTES, ProblemData
+from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
@@ -106,16 +106,20 @@ class CpSatModel:
                 add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         self._makespan: cp_model.IntVar | None = None
-        self.moves = objective.moves(self.model, problem, self.vars) if problem.stability_in_objective else []
+        self.stability = (
+            objective.stability_variables(self.model, problem, self.vars)
+            if problem.stability_in_objective
+            else objective.Stability()
+        )
 
     def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:
         """The expression to minimise in a round and the factor it is scaled by."""
         p, v = self.problem, self.vars
         if name == "cost":
             cost = objective.tier_cost(p, v, self.scale)
-            return cost + objective.stability(p, self.moves, self.scale), self.scale
+            return cost + objective.stability(p, self.stability, self.scale), self.scale
         if name == "stability":
-            return objective.stability(p, self.moves, self.scale), self.scale
+            return objective.stability(p, self.stability, self.scale), self.scale
         if name.startswith("tier:"):
             return objective.tier_cost(p, v, self.scale, int(name[5:])), self.scale
         if name == "unscheduled":
@@ -143,10 +147,16 @@ class CpSatModel:
                     total += round(p.unscheduled_penalty(i) * s)
             return total + (self.value_of("stability", schedule) if name == "cost" else 0)
         if name == "stability":
-            if not self.moves:
+            if not self.stability.moves:
                 return 0
-            moved, minutes = schedule.moves
-            return round(p.stability_weight * s) * (minutes + MOVE_MINUTES * moved)
+            moves = schedule.moves
+            machine, sequence, moved, minute = (round(price * s) for price in p.stability.values)
+            return (
+                machine * moves.machine
+                + sequence * moves.sequence
+                + moved * moves.moved
+                + minute * moves.minutes
+            )
         if name == "unscheduled":
             return sum(round(o.weight * s) for i, o in enumerate(p.orders) if not schedule.is_scheduled(i))
         if name == "makespan":
@@ -170,13 +180,16 @@ class CpSatModel:
         hint_schedule(self.model, self.problem, self.vars, schedule)
         if self._makespan is not None:
             self.model.add_hint(self._makespan, schedule.makespan)
-        for move in self.moves:
+        for move in self.stability.moves:
             k = move.operation
             machine, start = self.problem.previous[k]
             self.model.add_hint(move.moved, (schedule.machine[k], schedule.start[k]) != (machine, start))
             self.model.add_hint(
                 move.minutes, abs(schedule.start[k] - start) if schedule.machine[k] >= 0 else 0
             )
+        for (m, a, b), turned in self.stability.turned:
+            on = schedule.machine[a] == m and schedule.machine[b] == m
+            self.model.add_hint(turned, on and schedule.start[b] < schedule.start[a])
 
     def solve_round(
         self,

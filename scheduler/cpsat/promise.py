@@ -32,7 +32,7 @@ def earliest_with_moves(
     rounds: list[tuple[cp_model.LinearExprT, int]] = [
         (first, 1),
         (objective.tier_cost(sub, v, model.scale), model.scale),
-        (objective.stability(sub, model.moves, model.scale), model.scale),
+        (objective.stability(sub, model.stability, model.scale), model.scale),
     ]
     workers, seed, seconds = settings.workers, settings.seed, settings.seconds  # type: ignore[attr-defined]
     solver_settings = SolverSettings(seconds, workers, seed)

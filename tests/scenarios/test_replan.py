@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from scheduler.problem import MOVE_MINUTES
+from scheduler.problem import StabilityPrices
 
 runner = CliRunner()
 FREEZE = pd.Timestamp("2026-12-01T14:00")
@@ -43,15 +43,17 @@ def _break_busiest_machine(plant: Path, plan: Path, hours: float) -> str:
     return machine
 
 
-def _moves(previous: Path, plan: Path) -> tuple[int, int]:
-    """Counted here from the two schedules: operations after the freeze that moved, and minutes."""
+def _moves(previous: Path, plan: Path) -> tuple[int, int, int]:
+    """Counted here from the two schedules: operations after the freeze that moved, those on
+    another machine (or left out), and the minutes the others shifted."""
     before = pd.read_parquet(previous / "schedule.parquet")
     before = before[before["start"] >= FREEZE]
     after = pd.read_parquet(plan / "schedule.parquet")
     both = before.merge(after, on=["order_id", "step"], how="left", suffixes=("_a", "_b"))
-    moved = (both["machine_id_a"] != both["machine_id_b"]) | (both["start_a"] != both["start_b"])
+    other = both["machine_id_a"] != both["machine_id_b"]
+    moved = other | (both["start_a"] != both["start_b"])
     minutes = ((both["start_b"] - both["start_a"]).abs() / pd.Timedelta(minutes=1)).fillna(0)
-    return int(moved.sum()), int(minutes.sum())
+    return int(moved.sum()), int(other.sum()), int(minutes.sum())
 
 
 @pytest.mark.parametrize("seed", [5])
@@ -76,7 +78,7 @@ def test_a_breakdown_moves_far_fewer_operations_with_the_stability_term(tmp_path
     _run("schedule", str(plant), "--out", str(tmp_path / "before"), "--quiet")
     _break_busiest_machine(plant, tmp_path / "before", hours=10)
     outcome = {}
-    for weight in (0, 0.5):
+    for weight in (0, 1):
         _with_settings(plant, stability_weight=weight)
         out = tmp_path / f"after-{weight}"
         _run(
@@ -92,12 +94,19 @@ def test_a_breakdown_moves_far_fewer_operations_with_the_stability_term(tmp_path
         )
         _run("check", str(plant), str(out))
         summary = json.loads((out / "summary.json").read_text())
-        moved, minutes = _moves(tmp_path / "before", out)
-        assert summary["stability"]["operations_moved"] == moved
-        assert summary["stability"]["minutes_moved"] == minutes
-        outcome[weight] = (moved, minutes, summary["objective_value"])
-    (free_moved, free_minutes, free_cost), (kept_moved, kept_minutes, kept_cost) = outcome[0], outcome[0.5]
-    assert kept_moved * 3 <= free_moved, outcome
+        moved, machine, minutes = _moves(tmp_path / "before", out)
+        stability = summary["stability"]
+        assert (stability["operations_moved"], stability["machine_changes"]) == (moved, machine)
+        assert stability["minutes_moved"] == minutes
+        outcome[weight] = (moved, machine, minutes, stability["sequence_changes"], summary["objective_value"])
+    free, kept = outcome[0], outcome[1]
+    assert kept[1] * 3 <= max(3, free[1]), outcome  # far fewer operations handed to another machine
     # the price of stability: never more tardiness than the moves it saves are worth
-    saved = 0.5 * (free_minutes - kept_minutes + MOVE_MINUTES * (free_moved - kept_moved))
-    assert kept_cost - free_cost <= max(0.0, saved), outcome
+    prices = StabilityPrices()
+    saved = sum(
+        p * (f - k)
+        for p, f, k in zip(
+            (prices.machine, prices.minute, prices.sequence), free[1:4], kept[1:4], strict=True
+        )
+    )
+    assert kept[4] - free[4] <= max(0.0, saved), outcome

@@ -113,3 +113,39 @@ def test_compare_formats(plant: Path, tmp_path: Path) -> None:
     assert code == 0 and "KPIs per tier" in output
     code, output = invoke("compare", a, tmp_path / "nothing")
     assert code == 1 and "not a plan folder" in output
+
+
+def _shared_cost(plan: Path, shared: set[str], horizon_minutes: int, start: pd.Timestamp) -> float:
+    """Weighted tardiness plus penalties (contract section 2) of the ``shared`` orders."""
+    orders = pd.read_parquet(plan / "orders.parquet")
+    orders = orders[orders["order_id"].isin(shared) & (orders["status"] != "done")]
+    due = ((orders["due"] - start) / pd.Timedelta(minutes=1)).apply(lambda v: v // 1)
+    penalty = orders["weight"] * ((horizon_minutes - due).clip(lower=0) + horizon_minutes)
+    late = orders["weight"] * orders["tardiness_minutes"]
+    return float(late.where(orders["status"] == "scheduled", penalty).sum())
+
+
+def test_variants_re_plan_from_the_base_and_adding_work_never_looks_better(
+    plant: Path, tmp_path: Path
+) -> None:
+    spec = plant.parent / "study-stable.toml"
+    spec.write_text(STUDY)
+    out = tmp_path / "study"
+    code, output = invoke("run", spec, "--out", out, "--quiet")
+    assert code == 0, output
+    base_orders = set(pd.read_parquet(out / "base" / "orders.parquet")["order_id"])
+    start, horizon = pd.Timestamp("2026-12-01T06:00"), 4 * 24 * 60
+    base = _shared_cost(out / "base", base_orders, horizon, start)
+    for name in ("rush-order", "m01-down", "late-receipts"):  # each only adds work or takes capacity
+        assert _shared_cost(out / name, base_orders, horizon, start) >= base - 1e-6, name
+        stability = json.loads((out / name / "summary.json").read_text())["stability"]
+        assert stability is not None and stability["operations_compared"] > 0, (
+            name
+        )  # re-planned from the base
+    moves = pd.read_parquet(out / "base" / "schedule.parquet").merge(
+        pd.read_parquet(out / "rush-order" / "schedule.parquet"),
+        on=["order_id", "step"],
+        suffixes=("_a", "_b"),
+    )
+    moved = (moves["machine_id_a"] != moves["machine_id_b"]) | (moves["start_a"] != moves["start_b"])
+    assert moved.sum() <= len(moves) // 2  # the rush order's own room, not a new search of everything
