@@ -47,7 +47,10 @@ class Stock:
         """The material's distinct event times, the level after each and the least level
         from each on (kept until the events change)."""
         if material not in self._levels:
-            events = np.array(self.events[material], dtype=np.int64).reshape(-1, 2)
+            raw = self.events[material]
+            # exact units of fine decimals may pass 64 bits (or their sums may): Python ints then
+            wide = any(abs(q) >= 2**62 // max(1, len(raw)) for _, q in raw)
+            events = np.array(raw, dtype=object if wide else np.int64).reshape(-1, 2)
             last = np.append(events[1:, 0] != events[:-1, 0], True)  # the last event of each time
             times, levels = events[last, 0], np.cumsum(events[:, 1])[last]
             lowest_after = np.minimum.accumulate(levels[::-1])[::-1]

@@ -43,3 +43,12 @@ def test_the_stock_agrees_with_a_minute_by_minute_check_on_random_levels() -> No
         assert stock.earliest(0, quantity, t) == _first_safe_minute(sorted(events), quantity, t)
         stock.take(0, 2, t)  # the levels follow a change
         assert stock.earliest(0, quantity, t) == _first_safe_minute(sorted([*events, (t, -2)]), quantity, t)
+
+
+def test_units_beyond_64_bits_are_counted_exactly() -> None:
+    # 0.1 + 0.2 kg per unit is exactly 0.30000000000000004: its units at scale 10^17 pass
+    # 64 bits (a fuzzed export found the overflow)
+    big = 3 * 10**18
+    events = [(0, big), (5, -2 * big), (10, 2 * big)]
+    stock = _stock(events)
+    assert stock.earliest(0, big, 0) == _first_safe_minute(events, big, 0) == 10
