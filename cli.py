@@ -1,6 +1,8 @@
 """tierplan's command line: each command parses, calls the library, prints, exits.
 
-Exit codes: 0 done, 1 invalid input, 2 usage error, 3 no feasible plan within the limits.
+Exit codes: 0 done, 1 invalid input, 2 usage error, 3 no feasible plan within the limits,
+4 the machine stopped the run (no space, permission denied, a read-only or vanished
+folder, out of memory).
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, Problem, UsageError
+from scenarios.errors import (
+    EnvironmentFault,
+    InputError,
+    NoFeasiblePlanError,
+    OutputExistsError,
+    Problem,
+    UsageError,
+    environment_fault,
+)
 from scenarios.interrupt import Aborted, stop_on_signals
 from scenarios.io import ensure_writable
 from scenarios.model import Scenario, check_scenario, load_scenario
@@ -84,6 +94,21 @@ def _exit_codes() -> Iterator[None]:
     except UsageError as exc:
         _say(f"error: {exc}", err_console)
         raise typer.Exit(2) from None
+    except EnvironmentFault as exc:
+        _say(f"error: {exc}", err_console)
+        raise typer.Exit(4) from None
+    except MemoryError:
+        _say(
+            "error: out of memory; nothing was written (a smaller plant, or a machine with more memory)",
+            err_console,
+        )
+        raise typer.Exit(4) from None
+    except OSError as exc:  # reading or writing where no writer above knew what it was doing
+        fault = environment_fault(exc, "cannot use", exc.filename or "a file")
+        if fault is None:
+            raise
+        _say(f"error: {fault}", err_console)
+        raise typer.Exit(4) from None
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # a bug: say so in one line; TIERPLAN_DEBUG=1 shows the traceback
@@ -436,20 +461,25 @@ def complaints_command(
 def run(
     spec: Annotated[Path, typer.Argument(help="Study file: a base scenario and named variants (TOML).")],
     out: Annotated[Path, typer.Option(help="Folder for one plan per variant and the comparison.")],
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Log each phase of the search.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No line per plan as it ends.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log each phase of each plan's search.")] = False,
     force: ForceOpt = False,
+    watchdog: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0, help="Seconds a plan may take before its process is ended (default: 2 x limit + 120)."
+        ),
+    ] = None,
 ) -> None:
-    """What-if study: one plan per variant, plus the comparison."""
+    """What-if study: one plan per variant (each in its own process), plus the comparison."""
     from scenarios.compare import compare_plans
     from scenarios.whatif import run_study
 
     stop = StopRequest()
-    with _exit_codes(), stop_on_signals(stop), _logging(verbose):
+    with _exit_codes(), stop_on_signals(stop):
         ensure_writable(out, force)
-        with _progress(quiet) as on_progress:
-            report = (lambda name, event: on_progress(event)) if on_progress else None
-            outcome = run_study(spec, out, force, report, stop)
+        report = None if quiet else (lambda name, outcome: _say(f"{name}: {outcome}", err_console))
+        outcome = run_study(spec, out, force, report, stop, watchdog, verbose)
     for name, reason in outcome.failures.items():
         _say(f"{name}: {reason}", err_console)
     if outcome.folders:
@@ -522,6 +552,13 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Plan every scenario again, even unchanged ones.")
     ] = False,
+    watchdog: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Seconds a scenario may take before its process is ended (default: 2 x limit + 120).",
+        ),
+    ] = None,
 ) -> None:
     """Unattended runs: one plan folder per scenario, each written as soon as it is done.
 
@@ -543,7 +580,15 @@ def batch(
             k: v for k, v in {"time_limit_s": time_limit, "workers": workers}.items() if v is not None
         }
         items = run_batch(
-            scenarios, out, executor, force, overrides, on_item=_report_batch_item, stop=stop, address=address
+            scenarios,
+            out,
+            executor,
+            force,
+            overrides,
+            on_item=_report_batch_item,
+            stop=stop,
+            address=address,
+            watchdog_s=watchdog,
         )
     summary = pd.DataFrame([i.__dict__ for i in items])
     columns = [

@@ -10,12 +10,14 @@ and the settings) are unchanged, plans the rest, and removes staging folders lef
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -24,10 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from scenarios.errors import InputError, NoFeasiblePlanError, OutputExistsError, UsageError
+from scenarios.errors import EnvironmentFault, InputError, NoFeasiblePlanError, OutputExistsError, UsageError
 from scenarios.io import FORMATS, PLAN_FILES, remove_stale_staging, write_json, write_table
 from scenarios.model import load_scenario
 from scenarios.settings import SETTINGS_FILE
+from scenarios.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scheduler.options import SolveOptions
 from scheduler.stop import StopRequest
 
 EXECUTORS = ("local", "dask")
@@ -40,7 +44,7 @@ log = logging.getLogger("tierplan")
 class BatchItem:
     scenario: str
     folder: str
-    outcome: str  # planned, invalid input, no feasible plan, not run
+    outcome: str  # planned, invalid input, no feasible plan, environment, failed (hung, killed...), not run
     exit_code: int
     status: str | None = None
     objective: str | None = None
@@ -136,11 +140,50 @@ def plan_one(
     overrides: dict[str, Any],
     force: bool = False,
     stop: StopRequest | None = None,
+    watchdog_s: float | None = None,
 ) -> BatchItem:
-    """Plan one scenario into ``target`` (atomically), unless an up-to-date plan is there already.
+    """Plan one scenario into ``target`` in a child process (:func:`plan_here`), unless an
+    up-to-date plan is there already. A child that hangs past ``watchdog_s`` (default: from
+    the time limit, :func:`scenarios.supervise.watchdog_seconds`), crashes, aborts or is
+    killed gives a "failed" line with the cause; the batch goes on."""
+    target_path = Path(target)
+    name = target_path.name
+    if not force and (done := finished_item(scenario, target_path, fingerprint(Path(scenario), overrides))):
+        return done
+    seconds = (
+        watchdog_s if watchdog_s is not None else watchdog_seconds(_time_limit(Path(scenario), overrides))
+    )
+    log_path = target_path.parent / LOGS / f"{name}.log"
+    outcome = run_supervised(
+        plan_here, (scenario, target, overrides, force), seconds, stop or StopRequest(), log_path
+    )
+    if isinstance(outcome, ChildFailure):
+        return BatchItem(scenario, name, "failed", 3, message=f"{outcome.cause}: {outcome.message}")
+    return outcome
 
-    Every failure becomes a line of the summary; the scenario's log goes next to the plans.
-    """
+
+def _time_limit(scenario: Path, overrides: dict[str, Any]) -> float:
+    """The search's time limit: given on the command line, else in scenario.toml (read only
+    when it is a plain file: a FIFO would hang the parent too)."""
+    if "time_limit_s" in overrides:
+        return float(overrides["time_limit_s"])
+    path = scenario / SETTINGS_FILE
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        if path.is_file():
+            return float(tomllib.loads(path.read_text(encoding="utf-8"))["solve"]["time_limit_s"])
+    return SolveOptions().time_limit_s
+
+
+def plan_here(
+    scenario: str,
+    target: str,
+    overrides: dict[str, Any],
+    force: bool = False,
+    stop: StopRequest | None = None,
+) -> BatchItem:
+    """Plan one scenario into ``target`` (atomically) in this process, unless an up-to-date
+    plan is there already. Every failure becomes a line of the summary; the scenario's log
+    goes next to the plans."""
     from scenarios.pipeline import make_plan, solve_options, write_plan
 
     began = time.perf_counter()
@@ -162,6 +205,11 @@ def plan_one(
             log.info("invalid input: %s", first + more)
             runtime = time.perf_counter() - began
             return BatchItem(scenario, name, "invalid input", 1, message=first + more, runtime_s=runtime)
+        except EnvironmentFault as exc:
+            log.info("the machine stopped it: %s", exc)
+            return BatchItem(
+                scenario, name, "environment", 4, message=str(exc), runtime_s=time.perf_counter() - began
+            )
         except NoFeasiblePlanError as exc:
             log.info("no feasible plan: %s", "; ".join(exc.diagnosis))
             return BatchItem(
@@ -216,6 +264,7 @@ def run_batch(
     on_item: Callable[[BatchItem], None] | None = None,
     stop: StopRequest | None = None,
     address: str | None = None,
+    watchdog_s: float | None = None,
 ) -> list[BatchItem]:
     """Plan every scenario into its own folder under ``out``; the summary follows each one.
 
@@ -244,10 +293,10 @@ def run_batch(
 
             run_on_dask(jobs, overrides, force, stop, address, record)
         else:
-            for s, t in jobs:  # one after the other, each reported as it ends
+            for s, t in jobs:  # one after the other, each in its own process, reported as it ends
                 if stop.requested:
                     break
-                record(plan_one(s, t, overrides, force, stop))
+                record(plan_one(s, t, overrides, force, stop, watchdog_s))
         for (s, _), n in zip(jobs, names, strict=True):
             if n not in items:
                 record(not_run(s, n, f"not started: the batch was stopped ({stop.reason or 'stopped'})"))
@@ -257,6 +306,9 @@ def run_batch(
 
 
 def batch_exit_code(items: list[BatchItem]) -> int:
-    """0 when every scenario has a plan; else 1 if any input was invalid, else 3."""
+    """0 when every scenario has a plan; else 1 if any input was invalid, else 4 if the
+    machine stopped one (no space, permission denied...), else 3."""
     codes = {i.exit_code for i in items}
-    return 0 if codes <= {0} else (1 if 1 in codes else 3)
+    if codes <= {0}:
+        return 0
+    return 1 if 1 in codes else 4 if 4 in codes else 3

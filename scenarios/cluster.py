@@ -1,7 +1,7 @@
 """Batches on a Dask distributed cluster: each worker plans one scenario at a time.
 
 Without an address a ``LocalCluster`` of worker processes is started for the batch. Each
-task is :func:`scenarios.batch.plan_one`, which writes its plan folder atomically: a worker
+task is :func:`scenarios.batch.plan_here`, which writes its plan folder atomically: a worker
 that dies mid-scenario leaves at most a staging folder, and the scheduler runs the task
 again on another worker (Dask reschedules the tasks of a lost worker). Scenario and output
 paths must be the same on every worker (a shared filesystem).
@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from scenarios.batch import BatchItem, not_run, plan_one
+from scenarios.batch import BatchItem, not_run, plan_here
 from scenarios.errors import UsageError
 from scheduler.stop import StopRequest
 
@@ -50,8 +50,8 @@ def run_on_dask(
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         futures = {
-            client.submit(
-                plan_one, s, t, overrides, force, key=f"tierplan-{Path(t).name}", retries=RETRIES
+            client.submit(  # a worker is a process of its own already: it plans in place
+                plan_here, s, t, overrides, force, key=f"tierplan-{Path(t).name}", retries=RETRIES
             ): (s, t)
             for s, t in jobs
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -61,6 +62,11 @@ class OutputExistsError(TierplanError):
     """The output folder exists and replacing it was not asked for."""
 
 
+class EnvironmentFault(TierplanError):
+    """The machine, not the input, stopped the run (exit 4): no space left, permission denied,
+    a read-only or vanished folder, out of memory. Nothing half-written is left behind."""
+
+
 class NoFeasiblePlanError(TierplanError):
     """No plan was found within the limits; ``diagnosis`` says what was found instead."""
 
@@ -72,3 +78,49 @@ class NoFeasiblePlanError(TierplanError):
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     """The problems that stop a run."""
     return [p for p in problems if p.severity == "error"]
+
+
+ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "the folder does not exist (any more)",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EIO: "an input/output error of the device",
+    errno.ENOMEM: "out of memory",
+}
+
+
+def environment_fault(
+    exc: OSError, what: str, path: object, needed: int | None = None
+) -> EnvironmentFault | None:
+    """``exc`` as an :class:`EnvironmentFault` (what failed, on which path, how much space was
+    needed), or None when it is no fault of the environment."""
+    cause = ENVIRONMENT_ERRNOS.get(exc.errno or 0)
+    if cause is None:
+        return None
+    text = f"{what} {path}: {cause}"
+    if needed is not None:
+        text += f"; it needs about {_size(needed)}"
+        free = _free_space(path)
+        if free is not None:
+            text += f", {_size(free)} are free there"
+    return EnvironmentFault(text + "; nothing was written")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.0f} kB"
+
+
+def _free_space(path: object) -> int | None:
+    import shutil
+    from pathlib import Path
+
+    for folder in (Path(str(path)), *Path(str(path)).parents):
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return None

@@ -7,7 +7,7 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scenarios.errors import OutputExistsError, Problem
+from scenarios.errors import EnvironmentFault, OutputExistsError, Problem, environment_fault
 from scenarios.interrupt import critical
 from scenarios.schema import TABLES
 from scenarios.settings import SETTINGS_FILE
@@ -37,7 +37,8 @@ def table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     found: dict[str, Path] = {}
     problems: list[Problem] = []
     for name, table in TABLES.items():
-        given = [folder / f"{name}.{fmt}" for fmt in FORMATS if (folder / f"{name}.{fmt}").is_file()]
+        # any file that is no folder: a named pipe too (an export streamed in)
+        given = [folder / f"{name}.{fmt}" for fmt in FORMATS if _is_file_like(folder / f"{name}.{fmt}")]
         if len(given) > 1:
             problems.append(
                 Problem(
@@ -65,6 +66,10 @@ def table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
                 )
             )
     return found, problems
+
+
+def _is_file_like(path: Path) -> bool:
+    return path.exists() and not path.is_dir()
 
 
 def read_table_file(path: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -120,19 +125,24 @@ def read_plan_table(folder: Path, name: str) -> pd.DataFrame:
 
 
 @contextmanager
-def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
+def atomic_folder(target: Path, force: bool = False, needed: int | None = None) -> Iterator[Path]:
     """Yield a temporary folder next to ``target``; on success it becomes ``target``.
 
     A failure (or a kill) leaves ``target`` as it was: nothing half-written is ever
-    seen under its name. With ``force`` an existing ``target`` is replaced.
+    seen under its name. With ``force`` an existing ``target`` is replaced. A failure of
+    the machine (no space, permission denied, a read-only or vanished folder) is raised as
+    :class:`EnvironmentFault`, saying how much space the folder needs when ``needed`` is known.
     """
     target = Path(target)
     ensure_writable(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(target.parent, target.name)
-    owner = f".{target.name}.{_HOST}-{os.getpid()}-"  # whose it is, for cleaning up after a kill
-    staging = Path(tempfile.mkdtemp(prefix=owner, suffix=".partial", dir=target.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(target.parent, target.name)
+        owner = f".{target.name}.{_HOST}-{os.getpid()}-"  # whose it is, for cleaning up after a kill
+        staging = Path(tempfile.mkdtemp(prefix=owner, suffix=".partial", dir=target.parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
+    except OSError as exc:
+        raise _fault(exc, "cannot create a folder in", target.parent, needed) from None
     try:
         yield staging
         with critical():  # an abort now would leave a replaced folder missing
@@ -143,9 +153,16 @@ def atomic_folder(target: Path, force: bool = False) -> Iterator[Path]:
                 shutil.rmtree(retired, ignore_errors=True)
             else:
                 staging.rename(target)
+    except OSError as exc:
+        raise _fault(exc, "cannot write", target, needed) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fault(exc: OSError, what: str, path: Path, needed: int | None) -> Exception:
+    """An OSError as an EnvironmentFault where the machine is to blame; else the error itself."""
+    return environment_fault(exc, what, path, needed) or exc
 
 
 def remove_stale_staging(folder: Path, name: str | None = None, everyone: bool = False) -> list[Path]:
@@ -201,9 +218,45 @@ def ensure_writable(target: Path, force: bool) -> None:
         raise OutputExistsError(f"{target} exists and is not a folder")
 
 
-def write_folder(target: Path, writers: dict[str, Callable[[Path], object]], force: bool = False) -> Path:
-    """Write every file of a folder atomically: ``writers`` maps file name to a writer."""
-    with atomic_folder(target, force) as staging:
+def write_folder(
+    target: Path, writers: Mapping[str, Callable[[Path], object] | bytes], force: bool = False
+) -> Path:
+    """Write every file of a folder atomically: ``writers`` maps file name to a writer, or to
+    the file's bytes. When every file is bytes, the space they need is checked first."""
+    sizes = [len(w) for w in writers.values() if isinstance(w, bytes)]
+    needed = sum(sizes) if len(sizes) == len(writers) else None
+    if needed is not None:
+        _enough_space(Path(target), needed)
+    with atomic_folder(target, force, needed) as staging:
         for name, write in writers.items():
-            write(staging / name)
+            if isinstance(write, bytes):
+                (staging / name).write_bytes(write)
+            else:
+                write(staging / name)
     return target
+
+
+SPACE_MARGIN = 1.1  # file system overhead on top of the files' bytes
+
+
+def _enough_space(target: Path, needed: int) -> None:
+    """Before writing anything: the folder's file system has room for ``needed`` bytes."""
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            try:
+                free = shutil.disk_usage(folder).free
+            except OSError:
+                return
+            if free < needed * SPACE_MARGIN:
+                raise EnvironmentFault(
+                    f"cannot write {target}: no space left on the device; it needs about "
+                    f"{needed / 1e6:,.1f} MB, {free / 1e6:,.1f} MB are free there; nothing was written"
+                )
+            return
+
+
+def table_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes (what :func:`write_table` writes to a .parquet file)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    return bytes(sink.getvalue().to_pybytes())

@@ -14,15 +14,16 @@ from grading import GradingConfig, grade
 from reports.plan import plan_report
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.freeze import Frozen, frozen_problems
-from scenarios.io import read_plan_table, write_folder, write_table
+from scenarios.io import read_plan_table, table_bytes, write_folder
 from scenarios.model import Scenario
 from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
+from scheduler.options import SolveOptions
 from scheduler.plan import PlanTables, plan_tables
 from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, StabilityPrices
 from scheduler.result import ProgressEvent, Result
 from scheduler.schedule import Schedule
-from scheduler.solve import SolveOptions, solve
+from scheduler.solve import solve
 from scheduler.stop import Stopped, StopRequest
 
 
@@ -278,23 +279,22 @@ def _frozen_operations_kept(problem: ProblemData, schedule: Schedule) -> None:
         )
 
 
-def plan_writers(t: PlanTables, tiers: pd.DataFrame, report_html: str) -> dict[str, Callable[[Path], object]]:
-    """The files of a plan folder (contract section 2), each with its writer."""
+def plan_files(t: PlanTables, tiers: pd.DataFrame, report_html: str) -> dict[str, bytes]:
+    """The files of a plan folder (contract section 2), as bytes (so that the space they need
+    is known before anything is written)."""
     return {
-        "schedule.parquet": lambda p: write_table(t.schedule, p),
-        "orders.parquet": lambda p: write_table(t.orders, p),
-        "materials.parquet": lambda p: write_table(t.materials, p),
-        "tiers.parquet": lambda p: write_table(tiers, p),
-        "summary.json": lambda p: p.write_text(
-            json.dumps(t.summary, indent=2, default=str), encoding="utf-8"
-        ),
-        "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
+        "schedule.parquet": table_bytes(t.schedule),
+        "orders.parquet": table_bytes(t.orders),
+        "materials.parquet": table_bytes(t.materials),
+        "tiers.parquet": table_bytes(tiers),
+        "summary.json": json.dumps(t.summary, indent=2, default=str).encode("utf-8"),
+        "report.html": report_html.encode("utf-8"),
     }
 
 
 def write_plan(plan: Plan, out: Path, force: bool = False) -> Path:
     """Write the plan folder whole, or not at all."""
-    return write_folder(Path(out), plan_writers(plan.tables, plan.tiers, plan.report_html), force)
+    return write_folder(Path(out), plan_files(plan.tables, plan.tiers, plan.report_html), force)
 
 
 def check_plan_folder(scenario: Scenario, folder: Path) -> list[Violation]:

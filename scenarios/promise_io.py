@@ -21,12 +21,12 @@ from scenarios.convert import convert_table
 from scenarios.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.io import read_plan_table, read_table_file, write_folder, write_table
 from scenarios.model import Scenario
-from scenarios.pipeline import check_context, plan_writers
+from scenarios.pipeline import check_context, plan_files
 from scenarios.schema import REQUESTS
 from scenarios.validate import cross_table_problems
 from scheduler.build import build_problem
 from scheduler.check import check_plan
-from scheduler.plan import PlanTables, plan_tables
+from scheduler.plan import PlanTables, plan_tables, schedule_from_table
 from scheduler.problem import ProblemData
 from scheduler.promise import Quote, SearchSettings, answer_requests
 from scheduler.result import Result
@@ -185,7 +185,7 @@ def promise(
         tables, tier_of, s.tiers.names, s.tiers.weights, s.plan.start, s.plan.horizon_minutes
     )
     first_request = len(problem.orders) - len(requests)
-    schedule = _schedule_of(problem, plan.schedule, s.plan.start)
+    schedule = schedule_from_table(problem, plan.schedule)
     held, quotes = answer_requests(
         schedule, list(range(first_request, len(problem.orders))), mode, settings, stop
     )
@@ -263,22 +263,6 @@ def _orders_with(scenario: Scenario, requests: pd.DataFrame, due: pd.Series) -> 
     return pd.concat([scenario["orders"], added], ignore_index=True)
 
 
-def _schedule_of(problem: ProblemData, schedule: pd.DataFrame, start: pd.Timestamp) -> Schedule:
-    """PLAN's placements as a schedule of ``problem`` (the requests left out)."""
-    index = {(problem.orders[op.order].id, op.step): k for k, op in enumerate(problem.operations)}
-    machine_index = {m.id: i for i, m in enumerate(problem.machines)}
-    machine = [-1] * len(problem.operations)
-    begin = [-1] * len(problem.operations)
-    minutes = ((schedule["start"] - start) / MINUTE).round().astype(int)
-    for oid, step, mid, at in zip(
-        schedule["order_id"], schedule["step"], schedule["machine_id"], minutes, strict=True
-    ):
-        k = index.get((oid, int(step)))
-        if k is not None:
-            machine[k], begin[k] = machine_index[mid], int(at)
-    return Schedule(problem, tuple(machine), tuple(begin))
-
-
 def _with_dues(schedule: Schedule, orders: pd.DataFrame, start: pd.Timestamp) -> Schedule:
     """The same plan on a problem whose requests are due when requested (else when promised)."""
     from dataclasses import replace
@@ -341,8 +325,8 @@ def write_promises(outcome: PromiseOutcome, out: Path, force: bool = False) -> P
 
     def plan_folder(path: Path) -> None:
         path.mkdir()
-        for name, write in plan_writers(t, outcome.tiers, outcome.report_html).items():
-            write(path / name)
+        for name, content in plan_files(t, outcome.tiers, outcome.report_html).items():
+            (path / name).write_bytes(content)
 
     return write_folder(
         Path(out),

@@ -25,10 +25,11 @@ every receipt of the material arrives that much later), ``add_receipts`` (rows).
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,13 @@ import pandas as pd
 import tomli_w
 
 from scenarios.convert import clock_text
-from scenarios.errors import InputError, NoFeasiblePlanError, Problem
+from scenarios.errors import EnvironmentFault, InputError, NoFeasiblePlanError, Problem
 from scenarios.freeze import Frozen
-from scenarios.io import atomic_folder, read_settings_text, write_json
+from scenarios.io import atomic_folder, read_plan_table, read_settings_text, write_json
 from scenarios.model import Scenario, load_scenario, scenario_from_tables
-from scenarios.pipeline import Plan, checked_plan
-from scheduler.result import ProgressEvent
-from scheduler.schedule import Schedule
+from scenarios.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scheduler.plan import schedule_from_table
+from scheduler.result import Result
 from scheduler.stop import StopRequest
 
 SPEC = "study"
@@ -195,50 +196,103 @@ def variant_scenario(base: Scenario, settings_doc: dict[str, Any], variant: Vari
 HARDER_ONLY = {"add_orders", "machine_down", "delay_receipts"}
 
 
-def _from_base(base: Plan, scenario: Scenario) -> Frozen:
-    """A variant re-plans from the base plan as a re-plan would: nothing frozen, every
-    operation priced for moving away from where the base has it."""
-    schedule = base.tables.schedule
+def plan_variant(
+    spec: str,
+    name: str,
+    staging: str,
+    base: str | None,
+    verbose: bool = False,
+    stop: StopRequest | None = None,
+) -> str:
+    """In a child process: plan the base (``name`` "base") or a variant of the study ``spec``
+    into ``staging/name``; a variant re-plans from the base plan folder ``base`` as a re-plan
+    would (nothing frozen, the stability prices against the base's places). ``verbose``: the
+    search's log lines go to stderr. The outcome."""
+    import logging
+    import sys
+
+    from scenarios.pipeline import make_plan, solve_options, write_plan
+
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {name}: %(message)s", "%H:%M:%S"))
+        logging.getLogger("tierplan").addHandler(handler)
+        logging.getLogger("tierplan").setLevel(logging.INFO)
+    study = read_study(Path(spec))
+    scenario = _study_scenarios(study)[name]
+    start_from = _from_base(Path(base), scenario) if base is not None else None
+    try:
+        plan = make_plan(scenario, solve_options(scenario), None, start_from, stop)
+    except NoFeasiblePlanError as exc:
+        return "no feasible plan: " + "; ".join(exc.diagnosis[:3])
+    except EnvironmentFault as exc:
+        return f"environment: {exc}"
+    write_plan(plan, Path(staging) / name)
+    interrupted = plan.tables.summary["interrupted"]
+    return f"planned (interrupted by {plan.tables.summary['stop_reason']})" if interrupted else "planned"
+
+
+def _study_scenarios(study: Study) -> dict[str, Scenario]:
+    """The base and every variant, checked like any scenario (by folder name)."""
+    base = load_scenario(study.base)
+    text, _ = read_settings_text(study.base)
+    settings_doc = tomllib.loads(text or "")
+    _merge(settings_doc, {"solve": study.solve})
+    scenarios = {"base": variant_scenario(base, settings_doc, Variant("base"))}
+    scenarios.update({v.folder: variant_scenario(base, settings_doc, v) for v in study.variants})
+    return scenarios
+
+
+def _from_base(base: Path, scenario: Scenario) -> Frozen:
+    """Nothing frozen; every operation of the base plan priced for moving away."""
+    schedule = read_plan_table(base, "schedule")
     later = {
         (str(r.order_id), int(r.step)): (str(r.machine_id), pd.Timestamp(r.start))
         for r in schedule.itertuples(index=False)
     }
-    return Frozen(scenario.settings.plan.start, {}, Path("base"), later)
+    return Frozen(scenario.settings.plan.start, {}, base, later)
 
 
-def _base_no_worse(base: Plan, plans: dict[str, Plan], variants: list[Variant]) -> Plan:
-    """The base plan, or a variant's plan without what the variant adds where that is better
-    for the base: a variant that only adds work never shows a better result than the base."""
-    problem = base.result.schedule.problem
-    index = {(problem.orders[op.order].id, op.step): k for k, op in enumerate(problem.operations)}
-    machines = {m.id: i for i, m in enumerate(problem.machines)}
-    best = base
+def _base_no_worse(base: Scenario, staging: Path, variants: list[Variant]) -> str | None:
+    """Offer the base each planned variant that only adds work, without what it adds: where
+    one is better for the base, the base plan becomes it (checked, rewritten), so that such a
+    variant never shows a better result than the base. Says which, if any."""
+    from scenarios.pipeline import build_scenario_problem, checked_plan, write_plan
+
+    tiers = read_plan_table(staging / "base", "tiers")
+    summary = json.loads((staging / "base" / "summary.json").read_text(encoding="utf-8"))
+    problem = build_scenario_problem(base, tiers)
+    objective = summary["objective"]
+    best = schedule_from_table(problem, read_plan_table(staging / "base", "schedule"))
+    source = None
     for variant in variants:
-        plan = plans.get(variant.folder)
-        if plan is None or not set(variant.changes) <= HARDER_ONLY:
+        folder = staging / variant.folder
+        if not set(variant.changes) <= HARDER_ONLY or not (folder / "schedule.parquet").is_file():
             continue
-        machine, start = [-1] * len(problem.operations), [-1] * len(problem.operations)
-        at = (plan.tables.schedule["start"] - problem.start) / pd.Timedelta(minutes=1)
-        for r, minute in zip(plan.tables.schedule.itertuples(index=False), at, strict=True):
-            k = index.get((r.order_id, int(r.step)))
-            if k is not None:
-                machine[k], start[k] = machines[r.machine_id], round(minute)
-        candidate = Schedule(problem, tuple(machine), tuple(start))
-        vector = best.result.schedule.objective_vector(best.result.objective_name)
-        if candidate.objective_vector(best.result.objective_name) >= vector:
-            continue
-        result = replace(
-            best.result,
-            schedule=candidate,
-            objective=candidate.objective_value(best.result.objective_name),
-            status="feasible",
-            source=f"variant {variant.name} without its additions",
-        )
-        try:
-            best = checked_plan(base.scenario, base.tiers, result)
-        except NoFeasiblePlanError:
-            continue  # not a plan of the base after all (the checker says why): keep the base's own
-    return best
+        candidate = schedule_from_table(problem, read_plan_table(folder, "schedule"))
+        if candidate.objective_vector(objective) < best.objective_vector(objective):
+            best, source = candidate, f"variant {variant.name} without its additions"
+    if source is None:
+        return None
+    settings = {
+        k: v for k, v in summary["solver"].items() if k not in ("plan_from", "rounds", "dispatch_rules")
+    }
+    result = Result(
+        best,
+        "feasible",
+        objective,
+        best.objective_value(objective),
+        None,
+        summary["runtime_s"],
+        settings.get("solver", "cpsat"),
+        source,
+        settings,
+    )
+    try:
+        write_plan(checked_plan(base, tiers, result), staging / "base", force=True)
+    except NoFeasiblePlanError:
+        return None  # not a plan of the base after all (the checker says why): keep the base's own
+    return source
 
 
 @dataclass(frozen=True)
@@ -251,48 +305,50 @@ def run_study(
     spec: Path,
     out: Path,
     force: bool = False,
-    on_progress: Callable[[str, ProgressEvent], None] | None = None,
+    on_plan: Callable[[str, str], None] | None = None,
     stop: StopRequest | None = None,
+    watchdog_s: float | None = None,
+    verbose: bool = False,
 ) -> StudyOutcome:
     """Plan the base and every variant into ``out``, then compare them (written whole or not at all).
 
+    Each plan is made in a child process (:mod:`scenarios.supervise`): one that hangs past
+    the watchdog, crashes or is killed is reported for its variant, and the study goes on.
     When ``stop`` is requested the plan in progress ends with its best plan so far, the
     variants not started are reported as not run, and the comparison of the rest is written.
     """
     stop = stop or StopRequest()
     from scenarios.compare import compare_plans, comparison_html
     from scenarios.io import write_table
-    from scenarios.pipeline import make_plan, solve_options, write_plan
 
     study = read_study(spec)
-    base = load_scenario(study.base)
-    text, _ = read_settings_text(study.base)
-    settings_doc = tomllib.loads(text or "")
-    _merge(settings_doc, {"solve": study.solve})
-    scenarios = {"base": variant_scenario(base, settings_doc, Variant("base"))}
-    scenarios.update({v.folder: variant_scenario(base, settings_doc, v) for v in study.variants})
+    scenarios = _study_scenarios(study)  # every variant checked before any is planned
+    limit = scenarios["base"].settings.solve.time_limit_s
+    seconds = watchdog_s if watchdog_s is not None else watchdog_seconds(limit)
     folders: dict[str, Path] = {}
     failures: dict[str, str] = {}
     with atomic_folder(out, force) as staging:
         outcomes: dict[str, str] = {}
-        plans: dict[str, Plan] = {}
-        for name, scenario in scenarios.items():
+        for name in scenarios:
             if stop.requested:
                 failures[name] = outcomes[name] = f"not run: the study was stopped ({stop.reason})"
                 continue
-            report = (lambda e, n=name: on_progress(n, e)) if on_progress else None
-            start_from = _from_base(plans["base"], scenario) if name != "base" and "base" in plans else None
-            try:
-                plans[name] = make_plan(scenario, solve_options(scenario), report, start_from, stop)
-            except NoFeasiblePlanError as exc:
-                failures[name] = outcomes[name] = "no feasible plan: " + "; ".join(exc.diagnosis[:3])
-                continue
-            interrupted = plans[name].tables.summary["interrupted"]
-            outcomes[name] = f"planned (interrupted by {stop.reason})" if interrupted else "planned"
-        if "base" in plans and not stop.requested:
-            plans["base"] = _base_no_worse(plans["base"], plans, study.variants)
-        for name, plan in plans.items():
-            folders[name] = write_plan(plan, staging / name)
+            base = str(staging / "base") if name != "base" and "base" in folders else None
+            job = (str(spec), name, str(staging), base, verbose)
+            outcome = run_supervised(plan_variant, job, seconds, stop)
+            if isinstance(outcome, ChildFailure):
+                outcome = f"failed ({outcome.cause}): {outcome.message}"
+            outcomes[name] = outcome
+            if on_plan is not None:
+                on_plan(name, outcome)
+            if outcome.startswith("planned"):
+                folders[name] = staging / name
+            else:
+                failures[name] = outcome
+        if "base" in folders and not stop.requested:
+            improved = _base_no_worse(scenarios["base"], staging, study.variants)
+            if improved:
+                outcomes["base"] += f"; then {improved}, which is better for the base"
         write_json(staging / "study_summary.json", outcomes)
         if folders:
             comparison = compare_plans(list(folders.values()), list(folders))

@@ -25,7 +25,7 @@ from scheduler.schedule import Schedule
 from scheduler.stop import Stopped, StopRequest
 
 if TYPE_CHECKING:
-    from scheduler.solve import SolveOptions
+    from scheduler.options import SolveOptions
 
 log = logging.getLogger("tierplan")
 RULES_SHARE = 0.4

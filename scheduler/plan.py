@@ -235,3 +235,20 @@ def _stability(problem: ProblemData, s: Schedule) -> dict[str, Any] | None:
         "minutes_moved": moves.minutes,
         "cost": s.stability_cost(),
     }
+
+
+def schedule_from_table(problem: ProblemData, schedule: pd.DataFrame) -> Schedule:
+    """A schedule.parquet as a schedule of ``problem``: operations it does not list (and
+    orders or machines the problem does not have) are left out."""
+    index = {(problem.orders[op.order].id, op.step): k for k, op in enumerate(problem.operations)}
+    machine_index = {m.id: i for i, m in enumerate(problem.machines)}
+    machine = [-1] * len(problem.operations)
+    begin = [-1] * len(problem.operations)
+    minutes = ((schedule["start"] - problem.start) / pd.Timedelta(minutes=1)).round().astype(int)
+    for oid, step, mid, at in zip(
+        schedule["order_id"], schedule["step"], schedule["machine_id"], minutes, strict=True
+    ):
+        k = index.get((oid, int(step)))
+        if k is not None and mid in machine_index:
+            machine[k], begin[k] = machine_index[mid], int(at)
+    return Schedule(problem, tuple(machine), tuple(begin))

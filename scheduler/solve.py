@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import timed_supply_bound
@@ -13,16 +13,16 @@ from scheduler.compact import left_shift
 from scheduler.construct import starting_plans
 from scheduler.dispatch import RULES
 from scheduler.insertion import keep_previous
-from scheduler.problem import DEFAULT_STABILITY_WEIGHT, ProblemData, StabilityPrices
+from scheduler.options import SolveOptions
+from scheduler.problem import ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
-from scheduler.schedule import OBJECTIVES, Schedule
+from scheduler.schedule import Schedule
 from scheduler.stop import Stopped, StopRequest
 
 if TYPE_CHECKING:
     from scheduler.cpsat.model import CpSatModel, SolverSettings
 
 log = logging.getLogger("tierplan")
-SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
 EXACT_ARCS = 60_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
@@ -30,49 +30,6 @@ FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives
 # Beyond this many operations no full model is built (at 91,000 operations the relaxed one
 # took 96 s and 12 GB): plans come from neighbourhoods, the bound from scheduler/bounds.py.
 FULL_MODEL_MAX_OPERATIONS = 30_000
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    objective: str = "weighted_tardiness"
-    time_limit_s: float = 60.0
-    workers: int = 0
-    seed: int = 0
-    solver: str = "cpsat"
-    log: bool = False
-    parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (name, value)
-    # re-planning: what moving an operation of the previous plan costs (StabilityPrices),
-    # all four times stability_weight (0: off)
-    stability_weight: float = DEFAULT_STABILITY_WEIGHT
-    stability_machine: float = StabilityPrices.machine
-    stability_sequence: float = StabilityPrices.sequence
-    stability_moved: float = StabilityPrices.moved
-    stability_minute: float = StabilityPrices.minute
-
-    @property
-    def stability_prices(self) -> StabilityPrices:
-        prices = (
-            self.stability_machine,
-            self.stability_sequence,
-            self.stability_moved,
-            self.stability_minute,
-        )
-        return StabilityPrices(*prices).times(self.stability_weight)
-
-    def check(self) -> None:
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
-        if self.solver not in SOLVERS:
-            raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
-        prices = (
-            self.stability_weight,
-            self.stability_machine,
-            self.stability_sequence,
-            self.stability_moved,
-            self.stability_minute,
-        )
-        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or min(prices) < 0:
-            raise ValueError("time limit must be > 0, workers, seed and the stability prices >= 0")
 
 
 def primary_rounds(problem: ProblemData, objective: str) -> list[str]:

@@ -1,0 +1,58 @@
+"""How to solve: the objective, the limits, the solver, and the prices of re-planning moves.
+
+A module of its own, so that reading settings and building starts need not load the
+solver (`scheduler.solve`, and with it CP-SAT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.dispatch import RULES
+from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
+from scheduler.schedule import OBJECTIVES
+
+SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    objective: str = "weighted_tardiness"
+    time_limit_s: float = 60.0
+    workers: int = 0
+    seed: int = 0
+    solver: str = "cpsat"
+    log: bool = False
+    parameters: tuple[tuple[str, object], ...] = ()  # extra CP-SAT parameters (name, value)
+    # re-planning: what moving an operation of the previous plan costs (StabilityPrices),
+    # all four times stability_weight (0: off)
+    stability_weight: float = DEFAULT_STABILITY_WEIGHT
+    stability_machine: float = StabilityPrices.machine
+    stability_sequence: float = StabilityPrices.sequence
+    stability_moved: float = StabilityPrices.moved
+    stability_minute: float = StabilityPrices.minute
+
+    @property
+    def stability_prices(self) -> StabilityPrices:
+        prices = (
+            self.stability_machine,
+            self.stability_sequence,
+            self.stability_moved,
+            self.stability_minute,
+        )
+        return StabilityPrices(*prices).times(self.stability_weight)
+
+    def check(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
+        prices = (
+            self.stability_weight,
+            self.stability_machine,
+            self.stability_sequence,
+            self.stability_moved,
+            self.stability_minute,
+        )
+        if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or min(prices) < 0:
+            raise ValueError("time limit must be > 0, workers, seed and the stability prices >= 0")
