@@ -22,6 +22,7 @@ BENCHMARKS = [  # script and its arguments
     "bench_progress.py --orders 2000 --started 0.2 --time-limit 60",
     "bench_promise.py --sizes 200 2000 20000",
     "bench_balance.py --books 50000x200 2000x20 200x8",
+    "bench_replan.py --sizes 150 2000 --seeds 12 13 14",
 ]
 QUICK = {
     "bench_grading.py": "--scale 0.2",
@@ -32,6 +33,7 @@ QUICK = {
     "bench_progress.py": "--orders 200 --seeds 1 --time-limit 10",
     "bench_promise.py": "--sizes 200 2000 --runs 1",
     "bench_balance.py": "--books 50000x200 --seeds 1",
+    "bench_replan.py": "--sizes 150 --seeds 12",
 }
 
 if __name__ == "__main__":
