@@ -27,6 +27,7 @@ from scenarios.validate import cross_table_problems
 from scheduler.build import build_problem
 from scheduler.check import check_plan
 from scheduler.plan import PlanTables, plan_tables, schedule_from_table
+from scheduler.plan_schema import in_order, names
 from scheduler.problem import ProblemData
 from scheduler.promise import Quote, SearchSettings, answer_requests
 from scheduler.result import Result
@@ -305,18 +306,11 @@ def _quote_tables(
     ]
     moved = pd.DataFrame(
         rows,
-        columns=[
-            "request_id",
-            "order_id",
-            "tier",
-            "old_completion",
-            "new_completion",
-            "added_weighted_tardiness",
-        ],
+        columns=names("moved"),
     ).astype({"request_id": "str", "order_id": "str", "tier": "str", "added_weighted_tardiness": "float64"})
     for column in ("old_completion", "new_completion"):
         moved[column] = pd.to_datetime(moved[column]).astype("datetime64[us]")
-    return quotes_frame, moved
+    return in_order(quotes_frame, "quotes"), in_order(moved, "moved")
 
 
 def write_promises(outcome: PromiseOutcome, out: Path, force: bool = False) -> Path:

@@ -26,6 +26,7 @@ from scheduler.check_plant import (
 )
 from scheduler.check_progress import Floor, check_shop_floor_rows, expected_steps, read_floor
 from scheduler.exact import decimal_of, exact_product, exact_sum, operation_duration
+from scheduler.plan_schema import PLAN_TABLES, V1_COLUMNS, names
 
 MINUTE = pd.Timedelta(minutes=1)
 _MAX_PER_RULE = 25
@@ -76,21 +77,7 @@ class _Found:
         return self.items + more
 
 
-PLAN_COLUMNS = {
-    "schedule": ("order_id", "step", "machine_id", "start", "end"),
-    "orders": (
-        "order_id",
-        "customer_id",
-        "tier",
-        "weight",
-        "due",
-        "completion",
-        "tardiness_minutes",
-        "status",
-        "reason",
-    ),
-    "materials": ("material_id", "order_id", "quantity", "time"),
-}
+PLAN_COLUMNS = {name: tuple(names(name)[: V1_COLUMNS[name]]) for name in PLAN_TABLES}  # the v1 ones
 
 
 def check_plan(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scheduler.explain import explain
+from scheduler.plan_schema import in_order
 from scheduler.problem import ProblemData
 from scheduler.result import Result
 from scheduler.schedule import Schedule
@@ -104,7 +105,9 @@ def plan_tables(problem: ProblemData, result: Result, due: pd.Series) -> PlanTab
     )
     summary = _summary(problem, result, orders)
     summary["machines"] = machine_figures(s, changeover)
-    return PlanTables(schedule, orders, materials, summary)
+    return PlanTables(
+        in_order(schedule, "schedule"), in_order(orders, "orders"), in_order(materials, "materials"), summary
+    )
 
 
 def _done_orders(problem: ProblemData, due: pd.Series) -> pd.DataFrame:
