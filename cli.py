@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scenarios.errors import (
+from scenarios.contract.errors import (
     EnvironmentFault,
     InputError,
     NoFeasiblePlanError,
@@ -33,10 +33,10 @@ from scenarios.errors import (
     UsageError,
     environment_fault,
 )
-from scenarios.interrupt import Aborted, stop_on_signals
-from scenarios.io import ensure_writable
-from scenarios.model import Scenario, check_scenario, load_scenario
-from scenarios.terminal import frame_table, kpi_table, objective_line, portfolio_table
+from scenarios.contract.interrupt import Aborted, stop_on_signals
+from scenarios.contract.io import ensure_writable
+from scenarios.contract.model import Scenario, check_scenario, load_scenario
+from scenarios.pipelines.terminal import frame_table, kpi_table, objective_line, portfolio_table
 from scheduler.result import ProgressEvent
 from scheduler.stop import StopRequest
 
@@ -221,7 +221,7 @@ def generate(
     force: ForceOpt = False,
 ) -> None:
     """Write a realistic synthetic scenario."""
-    from scenarios.generate import PlantSpec, write_generated
+    from scenarios.generators.scenario import PlantSpec, write_generated
 
     if file_format not in ("parquet", "csv"):
         raise typer.BadParameter("expected parquet or csv", param_hint="--format")
@@ -252,7 +252,7 @@ def grade_command(
     force: ForceOpt = False,
 ) -> None:
     """Grade customers: tiers.parquet, grading.html and a summary."""
-    from scenarios.grading_io import grade_to_folder
+    from scenarios.pipelines.grade import grade_to_folder
 
     with _exit_codes():
         outcome = grade_to_folder(_load(scenario), out, previous, force)
@@ -297,7 +297,7 @@ def schedule(
     The first SIGINT or SIGTERM ends the search and writes the best plan found so far; a
     second one aborts at once without writing.
     """
-    from scenarios.pipeline import make_plan, solve_options, write_plan
+    from scenarios.pipelines.schedule import make_plan, solve_options, write_plan
 
     if (previous is None) != (freeze_until is None):
         raise typer.BadParameter("--previous and --freeze-until go together", param_hint="--freeze-until")
@@ -336,7 +336,7 @@ def schedule(
 def _frozen(previous: Path | None, freeze_until: str | None) -> Any:
     if previous is None or freeze_until is None:
         return None
-    from scenarios.freeze import read_frozen
+    from scenarios.contract.freeze import read_frozen
 
     return read_frozen(previous, freeze_until)
 
@@ -351,12 +351,12 @@ def check(
     ] = None,
 ) -> None:
     """Re-check a plan against its scenario, independently of the solver."""
-    from scenarios.pipeline import check_plan_folder
+    from scenarios.pipelines.schedule import check_plan_folder
 
     with _exit_codes():
         loaded = _load(scenario)
         if requests is not None:
-            from scenarios.promise_io import with_requests
+            from scenarios.pipelines.promise import with_requests
 
             loaded = with_requests(loaded, requests, plan)
         violations = check_plan_folder(loaded, plan)
@@ -388,8 +388,8 @@ def promise_command(
     force: ForceOpt = False,
 ) -> None:
     """When can we deliver this? Promise dates by tier for new orders, on top of a plan."""
-    from scenarios.promise_io import promise, read_plan, read_requests, write_promises
-    from scenarios.terminal import quote_table
+    from scenarios.pipelines.promise import promise, read_plan, read_requests, write_promises
+    from scenarios.pipelines.terminal import quote_table
     from scheduler.promise import MODES, SEARCH_SECONDS, SearchSettings
 
     if displace not in MODES:
@@ -427,8 +427,8 @@ def complaints_command(
     """The complaint queue ordered by tier and deadline, and the overdue report."""
     import pandas as pd
 
-    from scenarios.complaints_io import scenario_complaints, write_complaints
-    from scenarios.convert import parse_timestamp
+    from scenarios.contract.convert import parse_timestamp
+    from scenarios.pipelines.complaints import scenario_complaints, write_complaints
 
     moment = pd.Timestamp.now().floor("min") if as_of is None else parse_timestamp(as_of)
     if pd.isna(moment):
@@ -472,8 +472,8 @@ def run(
     ] = None,
 ) -> None:
     """What-if study: one plan per variant (each in its own process), plus the comparison."""
-    from scenarios.compare import compare_plans
-    from scenarios.whatif import run_study
+    from scenarios.studies.compare import compare_plans
+    from scenarios.studies.whatif import run_study
 
     stop = StopRequest()
     with _exit_codes(), stop_on_signals(stop):
@@ -498,7 +498,7 @@ def compare(
     """KPIs per tier side by side, and the orders whose outcome changed."""
     import json
 
-    from scenarios.compare import compare_plans, comparison_html
+    from scenarios.studies.compare import compare_plans, comparison_html
 
     if output_format not in ("table", "json", "csv", "html"):
         raise typer.BadParameter("expected table, json, csv or html", param_hint="--format")
@@ -568,7 +568,7 @@ def batch(
     """
     import pandas as pd
 
-    from scenarios.batch import EXECUTORS, batch_exit_code, run_batch
+    from scenarios.batch.runs import EXECUTORS, batch_exit_code, run_batch
 
     if executor not in EXECUTORS:
         raise typer.BadParameter("expected local or dask", param_hint="--executor")
@@ -617,13 +617,13 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Run the bundled demo scenario end to end: validate, grade, schedule, check, complaints."""
-    from scenarios.demo_run import run_demo
+    from scenarios.demo.run import run_demo
 
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="tierplan-demo-"))
     scenario = folder / "scenario"
     if scenario.exists():
         shutil.rmtree(scenario)
-    shutil.copytree(Path(str(files("scenarios") / "demo")), scenario)
+    shutil.copytree(Path(str(files("scenarios.demo"))), scenario)
     with _exit_codes(), _progress(quiet) as on_progress:
         outcome = run_demo(scenario, folder, on_progress)
     for line in outcome.lines:

@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from grading import GradingConfig, grade
-from scenarios.convert import convert_table
-from scenarios.io import read_table_file
-from scenarios.schema import TABLES
+from scenarios.contract.convert import convert_table
+from scenarios.contract.io import read_table_file
+from scenarios.contract.schema import TABLES
 
 AS_OF = pd.Timestamp("2026-11-30")
 

@@ -1,6 +1,6 @@
 """Scheduling quality on public job-shop instances, through the product's own pipeline.
 
-Every instance becomes a scenario (scenarios/jobshop.py) and is planned exactly as
+Every instance becomes a scenario (scenarios/generators/jobshop.py) and is planned exactly as
 `tierplan schedule` plans it: dispatch rules, CP-SAT warm-started from the best rule,
 independent check. Printed per instance: the best dispatch rule (the baseline of this
 run), tierplan's value and bound, and the best-known value from the literature.
@@ -21,9 +21,9 @@ import statistics
 import time
 from pathlib import Path
 
-from scenarios.jobshop import jobshop_settings, jobshop_tables
-from scenarios.model import scenario_from_tables
-from scenarios.pipeline import make_plan, solve_options
+from scenarios.contract.model import scenario_from_tables
+from scenarios.generators.jobshop import jobshop_settings, jobshop_tables
+from scenarios.pipelines.schedule import make_plan, solve_options
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "benchdata"
 MAKESPAN = [

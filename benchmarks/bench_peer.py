@@ -30,9 +30,15 @@ import time
 
 import tomli_w
 
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import build_scenario_problem, check_context, grade_scenario, make_plan, solve_options
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import (
+    build_scenario_problem,
+    check_context,
+    grade_scenario,
+    make_plan,
+    solve_options,
+)
 from scheduler.check import check_plan
 from scheduler.dispatch import closure
 from scheduler.plan import plan_tables

@@ -21,9 +21,9 @@ import statistics
 
 import tomli_w
 
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import scenario_from_tables
-from scenarios.pipeline import make_plan, solve_options
+from scenarios.contract.model import scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.dispatch import RULES
 
 

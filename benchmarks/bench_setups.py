@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 import tomli_w
 
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import build_scenario_problem, grade_scenario, make_plan, solve_options
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler.dispatch import RULES
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule

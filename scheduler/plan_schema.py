@@ -3,7 +3,7 @@
 The plan folder (section 2, with sections 4 and 5's additions) and a promise's quotes and
 moved orders (section 6). The plan writer orders its tables by these declarations, the
 checker requires their columns, and a test holds docs/contract.md to them;
-``scenarios.schema`` gathers them with the input tables and the grading's outputs.
+``scenarios.contract.schema`` gathers them with the input tables and the grading's outputs.
 """
 
 from __future__ import annotations

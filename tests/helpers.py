@@ -89,8 +89,8 @@ def customers(tiers: dict[str, str]) -> list[dict[str, Any]]:
 
 def make_plan_for(folder: Path, tables: dict[str, Any], settings: str | None = None, **options: Any) -> Any:
     """Write the scenario, grade, schedule and check it; return the Plan."""
-    from scenarios.model import load_scenario
-    from scenarios.pipeline import make_plan, solve_options
+    from scenarios.contract.model import load_scenario
+    from scenarios.pipelines.schedule import make_plan, solve_options
 
     scenario = load_scenario(write_scenario(folder, tables, settings))
     return make_plan(scenario, solve_options(scenario, **options))

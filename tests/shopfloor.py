@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.model import load_scenario
+from scenarios.contract.model import load_scenario
 from scheduler.check_plant import working_time
 
 MINUTE = pd.Timedelta(minutes=1)

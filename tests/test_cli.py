@@ -142,12 +142,12 @@ def test_validate_generated_and_missing_folder(generated: Path, tmp_path: Path) 
 
 
 def test_an_internal_error_is_one_line_not_a_traceback(generated: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import scenarios.pipeline
+    import scenarios.pipelines.schedule
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(scenarios.pipeline, "make_plan", broken)
+    monkeypatch.setattr(scenarios.pipelines.schedule, "make_plan", broken)
     monkeypatch.delenv("TIERPLAN_DEBUG", raising=False)
     code, output = invoke("schedule", generated, "--out", tmp_path / "plan", "--quiet")
     assert code == 1 and "internal error: RuntimeError: solver exploded" in output

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.generators.scenario import PlantSpec, write_generated
 from tests.test_signals import TIERPLAN, finish, start
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def test_a_read_only_folder(mount, tmp_path: Path) -> None:  # type: ignore[no-u
 
 
 def test_out_of_memory_is_said_so(tmp_path: Path) -> None:
-    with mock.patch("scenarios.pipeline.solve", side_effect=MemoryError()):
+    with mock.patch("scenarios.pipelines.schedule.solve", side_effect=MemoryError()):
         code, output = invoke("schedule", DEMO, "--out", tmp_path / "plan", "--quiet")
     assert code == 4 and "out of memory; nothing was written" in output
     assert not (tmp_path / "plan").exists()

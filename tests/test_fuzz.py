@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.generate import PlantSpec, generate
-from scenarios.schema import TABLES
+from scenarios.contract.schema import TABLES
+from scenarios.generators.scenario import PlantSpec, generate
 
 EXAMPLES = int(os.environ.get("TIERPLAN_FUZZ_EXAMPLES", "40"))
 DOC, TABLES_OK = generate(PlantSpec(orders=12, seed=11, horizon_days=3, machines=4))

@@ -42,3 +42,45 @@ def test_reports_do_not_reach_back_into_scenarios() -> None:
         if _imports(p) & {"scenarios", "cli"}
     }
     assert offenders == {}
+
+
+# The rooms of scenarios/ and the rooms each may use: the contract stands alone, every
+# command's pipeline builds on it, studies and batches run pipelines, the demo runs them.
+ROOMS = {
+    "contract": set(),
+    "generators": {"contract"},
+    "pipelines": {"contract"},
+    "batch": {"contract", "pipelines"},
+    "studies": {"contract", "pipelines", "batch"},
+    "demo": {"contract", "pipelines"},
+}
+
+
+def _rooms_used(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module]
+        used.update(m.split(".")[1] for m in modules if m.startswith("scenarios.") and m.count(".") >= 1)
+    return used
+
+
+def test_scenarios_has_a_room_per_concern_and_nothing_loose() -> None:
+    loose = sorted(p.name for p in (REPO / "scenarios").glob("*.py") if p.name != "__init__.py")
+    rooms = sorted(p.parent.name for p in (REPO / "scenarios").glob("*/__init__.py"))
+    assert loose == []
+    assert rooms == sorted(ROOMS)
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_each_room_of_scenarios_uses_only_the_rooms_below_it(room: str) -> None:
+    offenders = {}
+    for path in sorted((REPO / "scenarios" / room).rglob("*.py")):
+        bad = _rooms_used(path) - ROOMS[room] - {room}
+        if bad:
+            offenders[str(path.relative_to(REPO))] = sorted(bad)
+    assert offenders == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.generators.scenario import PlantSpec, write_generated
 from scheduler.construct import RULE_PREFERENCE
 
 TIERPLAN = str(Path(sys.executable).parent / "tierplan")

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.generators.scenario import PlantSpec, write_generated
 from tests.test_signals import TIERPLAN, finish, start
 
 runner = CliRunner()

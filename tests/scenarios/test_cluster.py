@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.batch import run_batch
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.batch.runs import run_batch
+from scenarios.generators.scenario import PlantSpec, write_generated
 from tests.scenarios.test_batch import check, summary_of
 
 distributed = pytest.importorskip("distributed")
@@ -97,7 +97,7 @@ def test_an_unreachable_scheduler_is_a_usage_error(
 
     from cli import app
 
-    monkeypatch.setattr("scenarios.cluster.CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("scenarios.batch.cluster.CONNECT_TIMEOUT_S", 2)
     args = [
         "batch",
         str(plants[0]),

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scenarios.model import check_scenario
+from scenarios.contract.model import check_scenario
 
 
 def test_parquet_types_and_csv_bom(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scenarios.generate import PlantSpec, generate, write_generated
-from scenarios.model import check_scenario
+from scenarios.contract.model import check_scenario
+from scenarios.generators.scenario import PlantSpec, generate, write_generated
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_plants_use_shifts_ovens_and_changeovers(orders: int, machines: int | No
 
 @pytest.mark.parametrize("load", [0.5, 0.85, 1.0])
 def test_load_is_what_the_busiest_group_is_asked(load: float) -> None:
-    from scenarios.generate_plant import working_minutes
+    from scenarios.generators.plant import working_minutes
 
     spec = PlantSpec(orders=400, seed=3, load=load)
     _, t = generate(spec)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.errors import OutputExistsError
-from scenarios.io import write_folder
+from scenarios.contract.errors import OutputExistsError
+from scenarios.contract.io import write_folder
 
 
 def test_written_whole(tmp_path: Path) -> None:

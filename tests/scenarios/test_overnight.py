@@ -11,7 +11,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.generators.scenario import PlantSpec, write_generated
 from tests.shopfloor import carry_out
 
 runner = CliRunner()

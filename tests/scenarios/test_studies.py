@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.generate import PlantSpec, write_generated
+from scenarios.generators.scenario import PlantSpec, write_generated
 
 runner = CliRunner()
 

@@ -311,7 +311,7 @@ def test_unknown_order_customer_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_parquet_and_csv_read_the_same(tmp_path: Path) -> None:
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
 
     a = load_scenario(write_scenario(tmp_path / "csv", base_tables(), fmt="csv"))
     b = load_scenario(write_scenario(tmp_path / "pq", base_tables(), fmt="parquet"))

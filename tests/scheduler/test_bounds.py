@@ -76,8 +76,8 @@ def test_every_scarce_material_forces_its_own_orders_out(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("seed", range(6))
 def test_never_above_a_proven_optimum_on_small_plants(seed: int) -> None:
-    from scenarios.errors import NoFeasiblePlanError
-    from scenarios.pipeline import make_plan, solve_options
+    from scenarios.contract.errors import NoFeasiblePlanError
+    from scenarios.pipelines.schedule import make_plan, solve_options
 
     scenario = small_plant(orders=6, seed=seed, machines=3, objective="weighted_tardiness", time_limit=20)
     try:
@@ -151,7 +151,7 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
     # generated plants whose scarce material arrives in receipts; the bound must stay at
     # or below every plan's cost, the proven optimum's included
     import scheduler.timed_supply
-    from scenarios.pipeline import make_plan, solve_options
+    from scenarios.pipelines.schedule import make_plan, solve_options
 
     scenario = small_plant(
         orders=orders, seed=seed, machines=3, objective="weighted_tardiness", time_limit=20

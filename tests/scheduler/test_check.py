@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scenarios.model import load_scenario
-from scenarios.pipeline import check_context, make_plan, solve_options
+from scenarios.contract.model import load_scenario
+from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from tests.helpers import at, customers, write_scenario
 

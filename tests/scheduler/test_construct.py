@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Callable
 
-from scenarios.pipeline import build_scenario_problem, grade_scenario, make_plan, solve_options
+from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler.bounds import cost_lower_bound, search_free_bound
 from scheduler.construct import look_aheads, starting_plans
 from scheduler.dispatch import RULES, dispatch

@@ -56,7 +56,7 @@ def test_plans_use_exact_durations_and_exact_stock(tmp_path: Path, solver: str) 
 
 
 def test_the_checker_rejects_the_float_artefact(tmp_path: Path) -> None:
-    from scenarios.pipeline import check_plan_folder, write_plan
+    from scenarios.pipelines.schedule import check_plan_folder, write_plan
 
     tables = shop(tmp_path)
     plan = make_plan_for(tmp_path / "s", tables, solver="dispatch:edd")
@@ -65,7 +65,7 @@ def test_the_checker_rejects_the_float_artefact(tmp_path: Path) -> None:
     row = schedule.index[schedule["order_id"] == "O1"][0]
     schedule.loc[row, "end"] += pd.Timedelta(minutes=1)  # 802 minutes, what floats would give
     schedule.to_parquet(folder / "schedule.parquet")
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
 
     violations = [str(v) for v in check_plan_folder(load_scenario(tmp_path / "s"), folder)]
     assert any("lasts 802 min" in v and "= 801 min" in v for v in violations), violations

@@ -11,11 +11,11 @@ import tomli_w
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scenarios.errors import NoFeasiblePlanError
-from scenarios.freeze import Frozen
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import make_plan, solve_options
+from scenarios.contract.errors import NoFeasiblePlanError
+from scenarios.contract.freeze import Frozen
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.dispatch import RULES
 
 SOLVERS = ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULES)]

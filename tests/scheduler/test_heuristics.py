@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.model import load_scenario
-from scenarios.pipeline import build_scenario_problem, grade_scenario
+from scenarios.contract.model import load_scenario
+from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario
 from scheduler.compact import left_shift
 from scheduler.dispatch import RULES, dispatch, material_selection
 from scheduler.insertion import insert_unscheduled

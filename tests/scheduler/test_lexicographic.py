@@ -6,9 +6,9 @@ import pytest
 import tomli_w
 
 import scheduler.solve as solve_module
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import scenario_from_tables
-from scenarios.pipeline import build_scenario_problem, grade_scenario, solve_options
+from scenarios.contract.model import scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, solve_options
 from scheduler.cpsat.model import CpSatModel
 from scheduler.schedule import Schedule
 

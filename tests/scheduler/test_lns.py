@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import scenario_from_tables
-from scenarios.pipeline import build_scenario_problem, check_context, grade_scenario, make_plan, solve_options
+from scenarios.contract.model import scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import (
+    build_scenario_problem,
+    check_context,
+    grade_scenario,
+    make_plan,
+    solve_options,
+)
 from scheduler.check import check_plan
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
@@ -75,7 +81,7 @@ def test_one_worker_search_is_repeatable() -> None:
 def test_a_lone_freed_operation_keeps_its_changeover_after_a_held_one(tmp_path: Path) -> None:
     # A1 (dark) runs 0-30 and stays; C1 (light) is freed alone and pulled as early as it
     # may go: an hour after A1 ends for the switch to light, at 90, not at 30.
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
     from tests.helpers import write_scenario
     from tests.scheduler.test_plant import changeover_shop
 
@@ -136,7 +142,7 @@ def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeyp
 
 def _empty_operation_shop(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Z takes no time (0 min/unit, family light); A (dark) takes 60 min; an hour to switch."""
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
     from tests.helpers import write_scenario
     from tests.scheduler.test_plant import changeover_shop
 
@@ -173,7 +179,7 @@ def test_a_step_can_hand_stock_on_hand_to_an_urgent_order_days_earlier(tmp_path:
     """10 kg on hand, 10 kg more on day 4. The incumbent gives the stock to C-order X (due
     day 6) and lets A-order Y (due day 1) wait for the receipt: 4,330 min late. Swapping
     them moves each by four days, and then nobody is late."""
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
     from tests.helpers import at, customers, one_machine_shop, order_row, settings_text, write_scenario
 
     day = 1440
@@ -201,7 +207,7 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
     """EDD runs A1 (tier A, K1), B1 (tier C, K2), then the rest: A1 ends 5 min late, B1 11.
     A weighted step frees a costly material's users, its costliest among them; a
     lexicographic step (by tier) always frees K1's, for tier A."""
-    from scenarios.model import load_scenario
+    from scenarios.contract.model import load_scenario
     from scheduler.lns import _material_users
     from tests.helpers import customers, order_row, settings_text, two_material_shop, write_scenario
 

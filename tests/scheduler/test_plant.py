@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scenarios.model import load_scenario
-from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
+from scenarios.contract.model import load_scenario
+from scenarios.pipelines.schedule import check_plan_folder, make_plan, solve_options, write_plan
 from tests.helpers import T0, at, customers, minutes, order_row, rows_by_order, settings_text, write_scenario
 
 DAY_SHIFT = [{"calendar_id": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(1, 6)]
@@ -133,7 +133,7 @@ def test_a_step_that_does_not_fit_before_the_shift_ends_waits_for_the_morning(tm
 
 
 def test_a_frozen_plan_with_calendars_and_changeovers(tmp_path: Path) -> None:
-    from scenarios.freeze import Frozen
+    from scenarios.contract.freeze import Frozen
 
     tables = changeover_shop()
     tables["machines"] = [{"machine_id": "M1", "calendar": "DAY"}]

@@ -18,10 +18,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import make_plan, solve_options
-from scenarios.promise_io import HeldPlan, promise
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.promise import HeldPlan, promise
+from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.check_plant import changeover_rule, working_time
 from scheduler.exact import decimal_of, exact_product, operation_duration
 from scheduler.promise import SearchSettings

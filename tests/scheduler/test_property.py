@@ -6,10 +6,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.errors import NoFeasiblePlanError
-from scenarios.generate import PlantSpec, generate
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import check_context, make_plan, solve_options
+from scenarios.contract.errors import NoFeasiblePlanError
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from scheduler.dispatch import RULES, dispatch
 from scheduler.schedule import OBJECTIVES

@@ -24,9 +24,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from scenarios.errors import NoFeasiblePlanError
-from scenarios.model import load_scenario
-from scenarios.pipeline import check_context, make_plan, solve_options
+from scenarios.contract.errors import NoFeasiblePlanError
+from scenarios.contract.model import load_scenario
+from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from scheduler.dispatch import RULES
 from tests.helpers import settings_text, write_scenario
@@ -241,8 +241,8 @@ def test_generated_plants_with_work_in_progress_plan_in_every_solver(seed: int, 
     runs the independent checker), nothing done comes back, running work stays in place."""
     import tomli_w
 
-    from scenarios.generate import PlantSpec, generate
-    from scenarios.model import scenario_from_tables
+    from scenarios.contract.model import scenario_from_tables
+    from scenarios.generators.scenario import PlantSpec, generate
 
     doc, raw = generate(PlantSpec(orders=30, seed=seed, horizon_days=5, started=0.3))
     doc["solve"] = {"objective": "weighted_tardiness", "time_limit_s": 1, "workers": 1, "seed": 0}

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import tomli_w
 
-from scenarios.freeze import Frozen
-from scenarios.generate import PlantSpec, generate
-from scenarios.jobshop import jobshop_settings, jobshop_tables
-from scenarios.model import Scenario, scenario_from_tables
-from scenarios.pipeline import make_plan, solve_options
+from scenarios.contract.freeze import Frozen
+from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.generators.jobshop import jobshop_settings, jobshop_tables
+from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.dispatch import RULES
 
 DATA = json.loads((Path(__file__).parent.parent / "data" / "jobshop.json").read_text())

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.convert import convert_table, empty_table
-from scenarios.errors import InputError, Problem, errors_only
-from scenarios.io import read_settings_text, read_table_file, table_files, write_table
-from scenarios.schema import TABLES
-from scenarios.settings import Settings, parse_settings
-from scenarios.validate import cross_table_problems
+from scenarios.contract.convert import convert_table, empty_table
+from scenarios.contract.errors import InputError, Problem, errors_only
+from scenarios.contract.io import read_settings_text, read_table_file, table_files, write_table
+from scenarios.contract.schema import TABLES
+from scenarios.contract.settings import Settings, parse_settings
+from scenarios.contract.validate import cross_table_problems
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def _child(send: Connection, job: Callable[..., Any], args: tuple[Any, ...]) -> 
     """In the child: stop when the parent dies; SIGINT/SIGTERM stop the search; answer once."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM when the parent dies
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    from scenarios.interrupt import stop_on_signals
+    from scenarios.contract.interrupt import stop_on_signals
 
     stop = StopRequest()
     try:

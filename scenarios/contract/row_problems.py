@@ -7,9 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from scenarios.convert import row_labels
-from scenarios.errors import Problem
-from scenarios.schema import TABLES
+from scenarios.contract.convert import row_labels
+from scenarios.contract.errors import Problem
+from scenarios.contract.schema import TABLES
 
 _MAX_LISTED = 20
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from reports.comparison import comparison_report
-from scenarios.errors import InputError, Problem
-from scenarios.io import read_plan_table
+from scenarios.contract.errors import InputError, Problem
+from scenarios.contract.io import read_plan_table
 from scheduler.plan import KPI_KEYS
 
 

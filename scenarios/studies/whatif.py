@@ -36,12 +36,12 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from scenarios.convert import clock_text
-from scenarios.errors import EnvironmentFault, InputError, NoFeasiblePlanError, Problem
-from scenarios.freeze import Frozen
-from scenarios.io import atomic_folder, read_plan_table, read_settings_text, write_json
-from scenarios.model import Scenario, load_scenario, scenario_from_tables
-from scenarios.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scenarios.batch.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scenarios.contract.convert import clock_text
+from scenarios.contract.errors import EnvironmentFault, InputError, NoFeasiblePlanError, Problem
+from scenarios.contract.freeze import Frozen
+from scenarios.contract.io import atomic_folder, read_plan_table, read_settings_text, write_json
+from scenarios.contract.model import Scenario, load_scenario, scenario_from_tables
 from scheduler.plan import schedule_from_table
 from scheduler.result import Result
 from scheduler.stop import StopRequest
@@ -211,7 +211,7 @@ def plan_variant(
     import logging
     import sys
 
-    from scenarios.pipeline import make_plan, solve_options, write_plan
+    from scenarios.pipelines.schedule import make_plan, solve_options, write_plan
 
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
@@ -257,7 +257,7 @@ def _base_no_worse(base: Scenario, staging: Path, variants: list[Variant]) -> st
     """Offer the base each planned variant that only adds work, without what it adds: where
     one is better for the base, the base plan becomes it (checked, rewritten), so that such a
     variant never shows a better result than the base. Says which, if any."""
-    from scenarios.pipeline import build_scenario_problem, checked_plan, write_plan
+    from scenarios.pipelines.schedule import build_scenario_problem, checked_plan, write_plan
 
     tiers = read_plan_table(staging / "base", "tiers")
     summary = json.loads((staging / "base" / "summary.json").read_text(encoding="utf-8"))
@@ -312,14 +312,14 @@ def run_study(
 ) -> StudyOutcome:
     """Plan the base and every variant into ``out``, then compare them (written whole or not at all).
 
-    Each plan is made in a child process (:mod:`scenarios.supervise`): one that hangs past
+    Each plan is made in a child process (:mod:`scenarios.batch.supervise`): one that hangs past
     the watchdog, crashes or is killed is reported for its variant, and the study goes on.
     When ``stop`` is requested the plan in progress ends with its best plan so far, the
     variants not started are reported as not run, and the comparison of the rest is written.
     """
     stop = stop or StopRequest()
-    from scenarios.compare import compare_plans, comparison_html
-    from scenarios.io import write_table
+    from scenarios.contract.io import write_table
+    from scenarios.studies.compare import compare_plans, comparison_html
 
     study = read_study(spec)
     scenarios = _study_scenarios(study)  # every variant checked before any is planned

@@ -9,10 +9,10 @@ import pandas as pd
 
 from complaints.queue import complaint_queue, delay_report
 from reports.complaints import complaints_report
-from scenarios.errors import InputError, Problem
-from scenarios.io import write_folder, write_table
-from scenarios.model import Scenario
-from scenarios.pipeline import grade_scenario
+from scenarios.contract.errors import InputError, Problem
+from scenarios.contract.io import write_folder, write_table
+from scenarios.contract.model import Scenario
+from scenarios.pipelines.schedule import grade_scenario
 
 
 @dataclass(frozen=True)

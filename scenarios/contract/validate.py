@@ -6,13 +6,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scenarios.errors import Problem
-from scenarios.row_problems import problems_at as _problems
-from scenarios.row_problems import unknown_values as _unknown
-from scenarios.schema import MAX_MINUTES, MAX_QUANTITY, TABLES, number_text
-from scenarios.settings import Settings
-from scenarios.validate_plant import plant_problems
-from scenarios.validate_progress import progress_problems
+from scenarios.contract.errors import Problem
+from scenarios.contract.row_problems import problems_at as _problems
+from scenarios.contract.row_problems import unknown_values as _unknown
+from scenarios.contract.schema import MAX_MINUTES, MAX_QUANTITY, TABLES, number_text
+from scenarios.contract.settings import Settings
+from scenarios.contract.validate_plant import plant_problems
+from scenarios.contract.validate_progress import progress_problems
 from scheduler.exact import exact_product, operation_duration
 
 Tables = dict[str, pd.DataFrame]

@@ -18,11 +18,11 @@ from grading.balance import Balance, balance
 from grading.portfolio import assigned, portfolios, visit_plan
 from grading.report import tier_sizes
 from reports.grading import grading_report
-from scenarios.errors import InputError, Problem
-from scenarios.io import write_folder, write_table
-from scenarios.model import Scenario
-from scenarios.pipeline import grade_scenario, grading_config
-from scenarios.terminal import frame_table
+from scenarios.contract.errors import InputError, Problem
+from scenarios.contract.io import write_folder, write_table
+from scenarios.contract.model import Scenario
+from scenarios.pipelines.schedule import grade_scenario, grading_config
+from scenarios.pipelines.terminal import frame_table
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scenarios.errors import Problem
-from scenarios.schema import Column, Table
+from scenarios.contract.errors import Problem
+from scenarios.contract.schema import Column, Table
 
 TIME_DTYPE = "datetime64[us]"
 _DAY_US = 86_400_000_000

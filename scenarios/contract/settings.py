@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
-from scenarios.errors import Problem
-from scenarios.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
+from scenarios.contract.errors import Problem
+from scenarios.contract.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
 from scheduler.options import SolveOptions
 from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
 from scheduler.schedule import OBJECTIVES

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from scenarios.errors import UsageError
-from scenarios.generate_plant import (
+from scenarios.contract.errors import UsageError
+from scenarios.contract.io import write_folder, write_table
+from scenarios.generators.plant import (
     TWO_SHIFTS,
     changeovers_table,
     downtime_table,
@@ -30,8 +31,7 @@ from scenarios.generate_plant import (
     shifts_table,
     working_minutes,
 )
-from scenarios.generate_progress import issued_lines, progress_table
-from scenarios.io import write_folder, write_table
+from scenarios.generators.progress import issued_lines, progress_table
 
 DEFAULT_START = pd.Timestamp("2026-12-01T06:00:00")
 
@@ -156,7 +156,7 @@ def generate(spec: PlantSpec) -> tuple[dict[str, object], dict[str, pd.DataFrame
 def finishable(settings: dict[str, object], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The progress rows of the started orders that can still finish inside the horizon (on
     idle machines, from where they stand): a generated plant always has a plan."""
-    from scenarios.model import scenario_from_tables
+    from scenarios.contract.model import scenario_from_tables
     from scheduler.build import build_problem
 
     scenario = scenario_from_tables("generated", tomli_w.dumps(settings), tables)

@@ -15,10 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scenarios.errors import EnvironmentFault, OutputExistsError, Problem, environment_fault
-from scenarios.interrupt import critical
-from scenarios.schema import TABLES
-from scenarios.settings import SETTINGS_FILE
+from scenarios.contract.errors import EnvironmentFault, OutputExistsError, Problem, environment_fault
+from scenarios.contract.interrupt import critical
+from scenarios.contract.schema import TABLES
+from scenarios.contract.settings import SETTINGS_FILE
 
 FORMATS = ("parquet", "csv")
 PLAN_FILES = (

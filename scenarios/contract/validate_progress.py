@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scenarios.errors import Problem
-from scenarios.row_problems import problems_at, unknown_values
-from scenarios.settings import Settings
+from scenarios.contract.errors import Problem
+from scenarios.contract.row_problems import problems_at, unknown_values
+from scenarios.contract.settings import Settings
 
 Tables = dict[str, pd.DataFrame]
 STATES = ("done", "running")

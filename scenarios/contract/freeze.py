@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from scenarios.convert import parse_timestamp
-from scenarios.errors import InputError, Problem, UsageError
-from scenarios.io import read_plan_table
-from scenarios.model import Scenario
+from scenarios.contract.convert import parse_timestamp
+from scenarios.contract.errors import InputError, Problem, UsageError
+from scenarios.contract.io import read_plan_table
+from scenarios.contract.model import Scenario
 
 
 @dataclass(frozen=True)

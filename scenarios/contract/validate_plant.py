@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from scenarios.convert import clock_text
-from scenarios.errors import Problem
-from scenarios.row_problems import problems_at, unknown_values
-from scenarios.settings import SETTINGS_FILE, Settings
+from scenarios.contract.convert import clock_text
+from scenarios.contract.errors import Problem
+from scenarios.contract.row_problems import problems_at, unknown_values
+from scenarios.contract.settings import SETTINGS_FILE, Settings
 from scheduler.calendars import DAY, longest_stretch, weekly_windows
 from scheduler.exact import operation_duration
 

@@ -12,10 +12,10 @@ import pandas as pd
 
 from grading import GradingConfig, grade
 from reports.plan import plan_report
-from scenarios.errors import InputError, NoFeasiblePlanError, Problem
-from scenarios.freeze import Frozen, frozen_problems
-from scenarios.io import read_plan_table, table_bytes, write_folder
-from scenarios.model import Scenario
+from scenarios.contract.errors import InputError, NoFeasiblePlanError, Problem
+from scenarios.contract.freeze import Frozen, frozen_problems
+from scenarios.contract.io import read_plan_table, table_bytes, write_folder
+from scenarios.contract.model import Scenario
 from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.options import SolveOptions

@@ -26,11 +26,17 @@ from typing import Any
 
 import pandas as pd
 
-from scenarios.errors import EnvironmentFault, InputError, NoFeasiblePlanError, OutputExistsError, UsageError
-from scenarios.io import FORMATS, PLAN_FILES, remove_stale_staging, write_json, write_table
-from scenarios.model import load_scenario
-from scenarios.settings import SETTINGS_FILE
-from scenarios.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scenarios.batch.supervise import ChildFailure, run_supervised, watchdog_seconds
+from scenarios.contract.errors import (
+    EnvironmentFault,
+    InputError,
+    NoFeasiblePlanError,
+    OutputExistsError,
+    UsageError,
+)
+from scenarios.contract.io import FORMATS, PLAN_FILES, remove_stale_staging, write_json, write_table
+from scenarios.contract.model import load_scenario
+from scenarios.contract.settings import SETTINGS_FILE
 from scheduler.options import SolveOptions
 from scheduler.stop import StopRequest
 
@@ -144,7 +150,7 @@ def plan_one(
 ) -> BatchItem:
     """Plan one scenario into ``target`` in a child process (:func:`plan_here`), unless an
     up-to-date plan is there already. A child that hangs past ``watchdog_s`` (default: from
-    the time limit, :func:`scenarios.supervise.watchdog_seconds`), crashes, aborts or is
+    the time limit, :func:`scenarios.batch.supervise.watchdog_seconds`), crashes, aborts or is
     killed gives a "failed" line with the cause; the batch goes on."""
     target_path = Path(target)
     name = target_path.name
@@ -184,7 +190,7 @@ def plan_here(
     """Plan one scenario into ``target`` (atomically) in this process, unless an up-to-date
     plan is there already. Every failure becomes a line of the summary; the scenario's log
     goes next to the plans."""
-    from scenarios.pipeline import make_plan, solve_options, write_plan
+    from scenarios.pipelines.schedule import make_plan, solve_options, write_plan
 
     began = time.perf_counter()
     target_path = Path(target)
@@ -289,7 +295,7 @@ def run_batch(
 
         write_summary(folder, list(pending.values()))
         if executor == "dask":
-            from scenarios.cluster import run_on_dask
+            from scenarios.batch.cluster import run_on_dask
 
             run_on_dask(jobs, overrides, force, stop, address, record)
         else:

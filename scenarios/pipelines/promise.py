@@ -17,13 +17,13 @@ import pandas as pd
 import pyarrow as pa
 
 from reports.plan import plan_report
-from scenarios.convert import convert_table
-from scenarios.errors import InputError, NoFeasiblePlanError, Problem
-from scenarios.io import read_plan_table, read_table_file, write_folder, write_table
-from scenarios.model import Scenario
-from scenarios.pipeline import check_context, plan_files
-from scenarios.schema import REQUESTS
-from scenarios.validate import cross_table_problems
+from scenarios.contract.convert import convert_table
+from scenarios.contract.errors import InputError, NoFeasiblePlanError, Problem
+from scenarios.contract.io import read_plan_table, read_table_file, write_folder, write_table
+from scenarios.contract.model import Scenario
+from scenarios.contract.schema import REQUESTS
+from scenarios.contract.validate import cross_table_problems
+from scenarios.pipelines.schedule import check_context, plan_files
 from scheduler.build import build_problem
 from scheduler.check import check_plan
 from scheduler.plan import PlanTables, plan_tables, schedule_from_table

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from scenarios.complaints_io import scenario_complaints, write_complaints
-from scenarios.grading_io import grade_to_folder
-from scenarios.model import Scenario, load_scenario
-from scenarios.pipeline import check_plan_folder, make_plan, solve_options, write_plan
-from scenarios.promise_io import promise, read_plan, read_requests, write_promises
-from scenarios.terminal import kpi_table, objective_line, portfolio_table, quote_table
+from scenarios.contract.model import Scenario, load_scenario
+from scenarios.pipelines.complaints import scenario_complaints, write_complaints
+from scenarios.pipelines.grade import grade_to_folder
+from scenarios.pipelines.promise import promise, read_plan, read_requests, write_promises
+from scenarios.pipelines.schedule import check_plan_folder, make_plan, solve_options, write_plan
+from scenarios.pipelines.terminal import kpi_table, objective_line, portfolio_table, quote_table
 from scheduler.promise import DEFAULT_MODE, SearchSettings
 from scheduler.result import ProgressEvent
 

@@ -1,0 +1,1 @@
+"""Unattended runs: the overnight batch, its Dask cluster, supervised child processes."""

@@ -1,0 +1,1 @@
+"""The scenario contract: its tables, reading, validation and atomic writing."""

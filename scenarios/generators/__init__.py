@@ -1,0 +1,1 @@
+"""Synthetic scenarios: plants, orders, customers, the shop floor; job-shop instances."""

@@ -1,0 +1,1 @@
+"""One pipeline per command: grade, schedule (grade, solve, check, write), promise, complaints."""

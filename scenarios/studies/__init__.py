@@ -1,0 +1,1 @@
+"""What-if studies and the comparison of plans."""
