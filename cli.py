@@ -37,7 +37,10 @@ from scenarios.contract.interrupt import Aborted, stop_on_signals
 from scenarios.contract.io import ensure_writable
 from scenarios.contract.model import Scenario, check_scenario, load_scenario
 from scenarios.pipelines.terminal import frame_table, kpi_table, objective_line, portfolio_table
+from scheduler.log import lines_to
+from scheduler.objectives import OBJECTIVES
 from scheduler.result import ProgressEvent
+from scheduler.rules import RULE_NAMES
 from scheduler.stop import StopRequest
 
 app = typer.Typer(
@@ -128,17 +131,8 @@ def _logging(verbose: bool) -> Iterator[None]:
     if not verbose:
         yield
         return
-    logger = logging.getLogger("tierplan")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)  # setLevel, not assignment: it clears the logger's level cache
-    try:
+    with lines_to(logging.StreamHandler(sys.stderr), "%(asctime)s %(message)s", "%H:%M:%S"):
         yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _load(folder: Path) -> Scenario:
@@ -273,14 +267,12 @@ def grade_command(
 def schedule(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option(help="Plan folder to write.")],
-    objective: Annotated[
-        str | None, typer.Option(help="weighted_tardiness, lexicographic or makespan.")
-    ] = None,
+    objective: Annotated[str | None, typer.Option(help=f"{', '.join(OBJECTIVES)}.")] = None,
     time_limit: Annotated[float | None, typer.Option(min=0.01, help="Seconds for the search.")] = None,
     workers: Annotated[int | None, typer.Option(min=0, help="Search workers; 0 = all cores.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Random seed of the search.")] = None,
     solver: Annotated[
-        str, typer.Option(help="cpsat, or dispatch:RULE with RULE edd, wspt, atc, tier_edd.")
+        str, typer.Option(help=f"cpsat, or dispatch:RULE with RULE {', '.join(RULE_NAMES)}.")
     ] = "cpsat",
     previous: Annotated[
         Path | None, typer.Option(help="A previous plan whose early operations stay.")

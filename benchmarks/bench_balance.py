@@ -18,7 +18,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from grading.balance import balance, book_of, greedy
+from grading.balance import balance, greedy
+from grading.book import book_of
 
 TIERS = ("A", "B", "C")
 

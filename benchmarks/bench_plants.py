@@ -24,7 +24,7 @@ import tomli_w
 from scenarios.contract.model import scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import make_plan, solve_options
-from scheduler.dispatch import RULES
+from scheduler.rules import RULE_NAMES
 
 
 def main() -> None:
@@ -53,7 +53,7 @@ def main() -> None:
             scenario = scenario_from_tables(f"plant-{size}-{seed}", tomli_w.dumps(doc), raw)
             rules = {
                 r: make_plan(scenario, solve_options(scenario, solver=f"dispatch:{r}")).tables.summary
-                for r in RULES
+                for r in RULE_NAMES
             }
             best = min(rules, key=lambda r: rules[r]["objective_value"])
             summary = make_plan(scenario, solve_options(scenario)).tables.summary

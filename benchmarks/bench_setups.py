@@ -32,8 +32,8 @@ import tomli_w
 from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
-from scheduler.dispatch import RULES
 from scheduler.problem import ProblemData
+from scheduler.rules import RULE_NAMES
 from scheduler.schedule import Schedule
 from scheduler.timeline import machine_states
 
@@ -116,7 +116,7 @@ def run_plant(args: argparse.Namespace) -> None:
     ratios = []
     for seed in args.seeds:
         scenario = plant(args.orders, seed, args.heavy, args.time_limit, args.workers)
-        rules = {r: make_plan(scenario, solve_options(scenario, solver=f"dispatch:{r}")) for r in RULES}
+        rules = {r: make_plan(scenario, solve_options(scenario, solver=f"dispatch:{r}")) for r in RULE_NAMES}
         best = min(rules, key=lambda r: rules[r].tables.summary["objective_value"])
         ours = make_plan(scenario, solve_options(scenario))
         blind_plan = make_plan(without_families(scenario), solve_options(scenario))

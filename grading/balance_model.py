@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from grading.balance import Book
+from grading.book import Book
 
 FULL_LITERALS = 200_000  # customers x reps up to which every customer may go to every rep
 SURPLUS_SPARE = 4  # per rep and tier: customers considered beyond its surplus, at each end of profit

@@ -10,7 +10,6 @@ look-ahead k (the textbook k = 2 suits some plants; overloaded ones want far lar
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable
@@ -18,18 +17,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import MATERIAL_SECONDS, MaterialChoice, search_free_bound
-from scheduler.dispatch import ATC_LOOKAHEAD, RULES, dispatch
+from scheduler.dispatch import ATC_LOOKAHEAD, dispatch
 from scheduler.insertion import insert_unscheduled
+from scheduler.log import log
+from scheduler.objectives import Objective
 from scheduler.problem import ProblemData
+from scheduler.rules import RULE_NAMES, by_preference
 from scheduler.schedule import Schedule
 from scheduler.stop import Stopped, StopRequest
 
 if TYPE_CHECKING:
     from scheduler.options import SolveOptions
 
-log = logging.getLogger("tierplan")
 RULES_SHARE = 0.4
-RULE_PREFERENCE = ("atc", "tier_edd", "wspt", "edd")  # on generated plants ATC is usually best
 LOOKAHEAD_RANGE = (0.25, 256.0)  # the k of ATC the line search may try
 LOOKAHEAD_PATIENCE = 2  # doublings in a row without a better plan before the search turns
 BEST_SHARE = 0.6  # the full dispatch at the best look-ahead still runs within this share
@@ -45,7 +45,7 @@ class Starts:
 
 def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopRequest, began: float) -> Starts:
     """Every start that fits its share of the time; ends early (with what it has) on ``stop``."""
-    rules = RULES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
+    rules = RULE_NAMES if options.solver == "cpsat" else (options.solver.split(":", 1)[1],)
     starts = Starts({})
     one_worker = options.workers == 1  # repeatable: everything runs, whatever the clock says
 
@@ -56,9 +56,12 @@ def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopReques
         return False
 
     # the covering's material choice and the look-ahead search serve the tiers' costs too
-    weighted = options.solver == "cpsat" and options.objective in ("weighted_tardiness", "lexicographic")
+    weighted = options.solver == "cpsat" and options.objective in (
+        Objective.WEIGHTED_TARDINESS,
+        Objective.LEXICOGRAPHIC,
+    )
     try:
-        for rule in sorted(rules, key=RULE_PREFERENCE.index) if len(rules) > 1 else rules:
+        for rule in by_preference(rules):
             if time_is_up(rule):
                 break
             log.info("dispatch rule %s", rule)
@@ -96,12 +99,12 @@ def _atc_variants(
                 return None
             log.info("dispatch rule atc(k=%g)%s, one run", k, suffix)
             runs[k] = dispatch(problem, "atc", stop, left_out, k, runs=1)
-        return runs[k].objective_value("weighted_tardiness")
+        return runs[k].objective_value(Objective.WEIGHTED_TARDINESS)
 
     look_aheads(cost)
     if not runs:
         return
-    best = min(runs, key=lambda k: (runs[k].objective_value("weighted_tardiness"), k))
+    best = min(runs, key=lambda k: (runs[k].objective_value(Objective.WEIGHTED_TARDINESS), k))
     plans[f"atc(k={best:g}, one run){suffix}"] = insert_unscheduled(runs[best], stop)
     name = f"atc(k={best:g}){suffix}"
     if (best != ATC_LOOKAHEAD or left_out) and not time_is_up(name, BEST_SHARE):  # else: plain ATC

@@ -17,19 +17,17 @@ Every rule respects every constraint of the model:
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from scheduler.atcs import AtcsPicker
 from scheduler.problem import NO_FAMILY, Mode, ProblemData
+from scheduler.rules import DispatchRule, OrderFacts, rule_named
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 from scheduler.timeline import arrival_time, machine_states
 
-RULES = ("edd", "wspt", "atc", "tier_edd")
 ATC_LOOKAHEAD = 2.0  # the k of ATC: how far ahead slack is still felt, in average operations
 ATCS_SETUP_LOOKAHEAD = 0.5  # the k2 of ATCS: how much a changeover weighs, in average changeovers
-Key = tuple[float, ...]
 # Orders that cannot finish inside the horizon are taken out and the simulation runs again
 # without them; after this many runs the plan keeps their places free instead (each run of
 # a 20,000-order plant takes about a minute, and each adds a few such orders).
@@ -38,7 +36,7 @@ FULL_RUNS = 2
 
 def dispatch(
     problem: ProblemData,
-    rule: str,
+    rule: str | DispatchRule,
     stop: StopRequest | None = None,
     left_out: frozenset[int] | None = None,
     lookahead: float = ATC_LOOKAHEAD,
@@ -49,8 +47,7 @@ def dispatch(
     ``left_out``: the orders that give up their scarce material (by default the rule's own
     greedy choice, :func:`material_selection`); ``lookahead``: ATC's k; ``runs``: simulation
     runs before the orders that did not finish are left out where they were."""
-    if rule not in RULES:
-        raise ValueError(f"unknown dispatch rule {rule!r}; expected one of {', '.join(RULES)}")
+    rule = rule_named(rule) if isinstance(rule, str) else rule
     excluded: set[int] = set()
     ranked = order_priority(problem, rule, lookahead)
     frozen = problem.frozen_orders
@@ -81,28 +78,14 @@ def _changeovers_hold(schedule: Schedule) -> bool:
     return True
 
 
-def order_priority(problem: ProblemData, rule: str, lookahead: float = ATC_LOOKAHEAD) -> list[int]:
+def order_priority(
+    problem: ProblemData, rule: str | DispatchRule, lookahead: float = ATC_LOOKAHEAD
+) -> list[int]:
     """Orders in the rule's static priority order (best first), for promising material."""
-    orders = problem.orders
-    work = [sum(problem.operations[k].min_duration for k in o.operations) for o in orders]
-    mean_work = max(1.0, sum(work) / max(1, len(work)))
-    keys: dict[str, Callable[[int], Key]] = {
-        "edd": lambda i: (orders[i].due, i),
-        "tier_edd": lambda i: (orders[i].tier_rank, orders[i].due, i),
-        "wspt": lambda i: (-orders[i].weight / max(1, work[i]), orders[i].due, i),
-        "atc": lambda i: (
-            -_atc(
-                orders[i].weight, work[i], orders[i].due - work[i] - orders[i].release, mean_work, lookahead
-            ),
-            orders[i].due,
-            i,
-        ),
-    }
-    return sorted(range(len(orders)), key=keys[rule])
-
-
-def _atc(weight: float, processing: float, slack: float, mean_processing: float, lookahead: float) -> float:
-    return weight / max(1.0, processing) * math.exp(-max(0.0, slack) / (lookahead * mean_processing))
+    rule = rule_named(rule) if isinstance(rule, str) else rule
+    work = [sum(problem.operations[k].min_duration for k in o.operations) for o in problem.orders]
+    facts = OrderFacts(problem, work, max(1.0, sum(work) / max(1, len(work))), lookahead)
+    return sorted(range(len(problem.orders)), key=lambda i: rule.order_key(facts, i))
 
 
 def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
@@ -117,13 +100,14 @@ def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
     return out
 
 
-def material_selection(problem: ProblemData, rule: str, excluded: set[int]) -> set[int]:
+def material_selection(problem: ProblemData, rule: str | DispatchRule, excluded: set[int]) -> set[int]:
     """Orders to leave out because scarce material cannot cover every order.
 
     A knapsack choice: orders are taken by their unscheduled penalty per share of the
-    scarce stock they need (tier_edd: by tier first), as long as the stock within the
-    horizon lasts. Frozen orders are always taken.
+    scarce stock they need (a tier-first rule: by tier first), as long as the stock within
+    the horizon lasts. Frozen orders are always taken.
     """
+    tier_first = (rule_named(rule) if isinstance(rule, str) else rule).tier_first
     need: dict[int, dict[int, int]] = {}
     for d in problem.demands:
         if d.order not in excluded:
@@ -142,7 +126,7 @@ def material_selection(problem: ProblemData, rule: str, excluded: set[int]) -> s
         share = sum(q / max(supply[m], 1) for m, q in need[i].items() if m in scarce)
         value = problem.unscheduled_penalty(i) / share if share else float("inf")
         frozen = 0 if i in problem.frozen_orders else 1
-        tier = problem.orders[i].tier_rank if rule == "tier_edd" else 0
+        tier = problem.orders[i].tier_rank if tier_first else 0
         return (frozen, tier, -value, problem.orders[i].due, i)
 
     left = list(supply)
@@ -213,7 +197,7 @@ class _Simulation:
     def __init__(
         self,
         problem: ProblemData,
-        rule: str,
+        rule: DispatchRule,
         material_ready: dict[int, int],
         blocked: set[int],
         stop: StopRequest | None = None,
@@ -226,7 +210,8 @@ class _Simulation:
         self.end = [0] * n_ops
         self.ready = [0] * n_ops
         self.tail = _tails(problem)
-        self.atcs = AtcsPicker(problem, self.tail, lookahead, ATCS_SETUP_LOOKAHEAD) if rule == "atc" else None
+        atcs = rule.pick_key is None  # ATC picks by ATCS, which also weighs changeovers
+        self.atcs = AtcsPicker(problem, self.tail, lookahead, ATCS_SETUP_LOOKAHEAD) if atcs else None
         # operation -> its mode there, as a position in problem.all_modes
         self.waiting: list[dict[int, int]] = [{} for _ in problem.machines]
         self.states = machine_states(problem)
@@ -310,7 +295,7 @@ class _Simulation:
         if self.atcs is not None:
             k = self.atcs.pick(m, now, list(self.waiting[m].values()), last)
         else:
-            k = _pick(p, self.rule, self._candidates(m, now))
+            k = self.rule.pick(p, self._candidates(m, now))
         options = []
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
@@ -367,19 +352,3 @@ def _tails(problem: ProblemData) -> list[int]:
             left += problem.operations[k].min_duration
             tail[k] = left
     return tail
-
-
-def _pick(problem: ProblemData, rule: str, candidates: list[tuple[int, Mode]]) -> int:
-    """The candidate operation EDD, tier-then-EDD or WSPT runs next (ties: earlier due, lower index)."""
-    ops, orders = problem.operations, problem.orders
-    if rule in ("edd", "tier_edd"):
-        tiered = rule == "tier_edd"
-        return min(
-            (tiered and orders[ops[k].order].tier_rank, orders[ops[k].order].due, ops[k].order, k)
-            for k, _ in candidates
-        )[3]
-    ranked = (
-        (-orders[ops[k].order].weight / max(1, mode.duration), orders[ops[k].order].due, k)
-        for k, mode in candidates
-    )
-    return min(ranked)[2]

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.objectives import Objective, primary_rounds
 from scheduler.problem import Demand, Held, Operation, Order, ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -258,7 +259,7 @@ def improve(
     seconds: float,
     on_better: Callable[[Schedule, float], None] | None = None,
     stop: StopRequest | None = None,
-    objective: str = "weighted_tardiness",
+    objective: str = Objective.WEIGHTED_TARDINESS,
 ) -> tuple[Schedule, int, int]:
     """Improve ``s`` for ``objective`` within ``seconds``: each step solves the objective's
     rounds on the sub-problem (lexicographic: tier by tier) and keeps the result when the
@@ -267,8 +268,6 @@ def improve(
     Returns the best plan, the number of steps and how many of them improved it. With
     one worker every step is limited in deterministic time, so the search is repeatable.
     """
-    from scheduler.solve import primary_rounds
-
     p = s.problem
     rng = random.Random(settings.seed)
     size, steps, better = START_ORDERS, 0, 0
@@ -277,7 +276,7 @@ def improve(
     stop = stop or StopRequest()
     while used < seconds - 0.2 and not stop.requested:
         kind = KINDS[steps % len(KINDS)]
-        chosen = _choose(p, s, kind, size, rng, by_tier=objective == "lexicographic")
+        chosen = _choose(p, s, kind, size, rng, by_tier=objective == Objective.LEXICOGRAPHIC)
         steps += 1
         if not chosen:
             continue
@@ -289,16 +288,16 @@ def improve(
         step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
         rounds = primary_rounds(n.problem, objective)
         candidate, solved, step_began = incumbent, True, used
-        for name in rounds:
-            outcome = model.solve_round(name, step, budget / len(rounds), stop=stop)
+        for round_ in rounds:
+            outcome = model.solve_round(round_, step, budget / len(rounds), stop=stop)
             used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
             solved &= outcome.status == "OPTIMAL"
-            if outcome.schedule is None or model.value_of(name, outcome.schedule) > model.value_of(
-                name, candidate
+            if outcome.schedule is None or model.value_of(round_, outcome.schedule) > model.value_of(
+                round_, candidate
             ):
                 break
             candidate = outcome.schedule
-            model.keep_at_most(name, model.value_of(name, candidate))
+            model.keep_at_most(round_, model.value_of(round_, candidate))
             model.hint(candidate)
         if settings.deterministic:  # tiny models take next to no work, but each costs a model
             used = max(used, step_began + MIN_STEP_SECONDS)

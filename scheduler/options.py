@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.dispatch import RULES
+from scheduler.objectives import Objective, objective_named
 from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
-from scheduler.schedule import OBJECTIVES
+from scheduler.rules import RULE_NAMES
 
-SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULES))
+SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULE_NAMES))
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    objective: str = "weighted_tardiness"
+    objective: str = Objective.WEIGHTED_TARDINESS
     time_limit_s: float = 60.0
     workers: int = 0
     seed: int = 0
@@ -43,8 +43,7 @@ class SolveOptions:
         return StabilityPrices(*prices).times(self.stability_weight)
 
     def check(self) -> None:
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        objective_named(self.objective)
         if self.solver not in SOLVERS:
             raise ValueError(f"unknown solver {self.solver!r}; expected one of {', '.join(SOLVERS)}")
         prices = (

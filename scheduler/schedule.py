@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from scheduler.objectives import Objective, objective_named
 from scheduler.problem import ProblemData
-
-OBJECTIVES = ("weighted_tardiness", "lexicographic", "makespan")
 
 
 @dataclass(frozen=True)
@@ -130,18 +129,19 @@ class Schedule:
 
     def objective_vector(self, objective: str) -> tuple[float, ...]:
         """The objective as a tuple compared lexicographically (smaller is better)."""
-        if objective == "weighted_tardiness":
-            return (self.tier_cost() + self.stability_cost(),)
-        if objective == "lexicographic":
-            return (*(self.tier_cost(r) for r in range(len(self.problem.tier_names))), self.stability_cost())
-        if objective == "makespan":
-            return (self.unscheduled_weight(), float(self.makespan), self.stability_cost())
-        raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        match objective_named(objective):
+            case Objective.WEIGHTED_TARDINESS:
+                return (self.tier_cost() + self.stability_cost(),)
+            case Objective.LEXICOGRAPHIC:
+                tiers = range(len(self.problem.tier_names))
+                return (*(self.tier_cost(r) for r in tiers), self.stability_cost())
+            case Objective.MAKESPAN:
+                return (self.unscheduled_weight(), float(self.makespan), self.stability_cost())
 
     def objective_value(self, objective: str) -> float:
         """One number for reports: the cost, the sum of tier costs, or the makespan (the
         stability term of re-planning is reported apart, see :attr:`moves`)."""
-        if objective == "makespan":
+        if objective_named(objective) is Objective.MAKESPAN:
             return float(self.makespan)
         return self.tier_cost()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -11,18 +10,19 @@ from typing import TYPE_CHECKING
 from scheduler.bounds import timed_supply_bound
 from scheduler.compact import left_shift
 from scheduler.construct import starting_plans
-from scheduler.dispatch import RULES
 from scheduler.insertion import keep_previous
+from scheduler.log import log
+from scheduler.objectives import COMPACT, COST, Goal, Objective, Round, primary_rounds
 from scheduler.options import SolveOptions
 from scheduler.problem import ProblemData
 from scheduler.result import ProgressEvent, Result, RoundSummary
+from scheduler.rules import RULE_NAMES
 from scheduler.schedule import Schedule
 from scheduler.stop import Stopped, StopRequest
 
 if TYPE_CHECKING:
     from scheduler.cpsat.model import CpSatModel, SolverSettings
 
-log = logging.getLogger("tierplan")
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
 EXACT_ARCS = 60_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
@@ -30,23 +30,6 @@ FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives
 # Beyond this many operations no full model is built (at 91,000 operations the relaxed one
 # took 96 s and 12 GB): plans come from neighbourhoods, the bound from scheduler/bounds.py.
 FULL_MODEL_MAX_OPERATIONS = 30_000
-
-
-def primary_rounds(problem: ProblemData, objective: str) -> list[str]:
-    """The rounds of an objective; when re-planning, stability is part of the weighted cost
-    and the last round of the others."""
-    if objective == "weighted_tardiness":
-        return ["cost"]
-    stable = ["stability"] if problem.stability_in_objective else []
-    if objective == "lexicographic":
-        return [f"tier:{r}" for r in range(len(problem.tier_names))] + stable
-    return ["unscheduled", "makespan", *stable]
-
-
-def round_label(problem: ProblemData, name: str) -> str:
-    if name.startswith("tier:"):
-        return f"tier {problem.tier_names[int(name[5:])]}"
-    return {"cost": "weighted tardiness", "stability": "stability"}.get(name, name)
 
 
 def solve(
@@ -73,11 +56,11 @@ def solve(
             plans["previous"] = kept
     names = list(plans)
     dispatch_values = {
-        r: plans[r].objective_value(options.objective) for r in names if r in (*RULES, "previous")
+        r: plans[r].objective_value(options.objective) for r in names if r in (*RULE_NAMES, "previous")
     }
 
-    def tie_break(name: str) -> int:  # the rules in RULES order, then the others as made
-        return RULES.index(name) if name in RULES else len(RULES) + names.index(name)
+    def tie_break(name: str) -> int:  # the rules in RULE_NAMES order, then the others as made
+        return RULE_NAMES.index(name) if name in RULE_NAMES else len(RULE_NAMES) + names.index(name)
 
     def missing(name: str) -> int:  # started orders a plan leaves out: it is no plan at all
         return sum(not plans[name].is_scheduled(i) for i in problem.frozen_orders)
@@ -187,38 +170,39 @@ def _cpsat(
         model = CpSatModel(problem, stop, relaxed=not exact)
     except Stopped:
         return best, source, "feasible", None, []
-    names = primary_rounds(problem, options.objective)
+    rounds_ = primary_rounds(problem, options.objective)
     remaining = _time_left(settings, total, began)
     lns = len(problem.operations) > LNS_ABOVE_OPERATIONS or not exact
     search_left = remaining * (1 - FULL_MODEL_SHARE) if lns else 0.0  # kept for the neighbourhoods
     rounds: list[RoundSummary] = []
-    if options.objective == "lexicographic" and exact and not stop.requested:
-        seconds = (remaining - search_left) / (len(names) + 1)
+    if options.objective == Objective.LEXICOGRAPHIC and exact and not stop.requested:
+        seconds = (remaining - search_left) / (len(rounds_) + 1)
         weighted, summary = _weighted_start(problem, model, settings, best, seconds, stop)
         pool += [weighted] if weighted is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
     proved, bounds = True, []
-    for index, name in enumerate(names):
+    for index, round_ in enumerate(rounds_):
         if stop.requested:
             proved = False
             break
         best = min(pool, key=lambda plan: plan.objective_vector(options.objective)[: index + 1])
-        incumbent = model.value_of(name, best)
-        scale = model.expression(name)[1]
+        incumbent = model.value_of(round_, best)
+        scale = model.expression(round_)[1]
+        label = round_.label(problem.tier_names)
         if incumbent == 0:  # nothing can be better than zero
-            rounds.append(RoundSummary(round_label(problem, name), "OPTIMAL (incumbent)", 0.0, 0.0, 0.0))
+            rounds.append(RoundSummary(label, "OPTIMAL (incumbent)", 0.0, 0.0, 0.0))
             bounds.append(0.0)
-            model.keep_at_most(name, 0)
+            model.keep_at_most(round_, 0)
             continue
-        _require_costly_orders(model, problem, name, incumbent)
+        _require_costly_orders(model, problem, round_, incumbent)
         model.hint(best)
-        seconds = max(0.05, (remaining - search_left) / (len(names) - index))
-        report = _reporter(problem, name, index, len(names), total, began, on_progress, floor)
-        log.info("CP-SAT round %s, %.1f s", round_label(problem, name), seconds)
-        outcome = model.solve_round(name, settings, seconds, report, stop)
+        seconds = max(0.05, (remaining - search_left) / (len(rounds_) - index))
+        report = _reporter(problem, round_, index, len(rounds_), total, began, on_progress, floor)
+        log.info("CP-SAT round %s, %.1f s", label, seconds)
+        outcome = model.solve_round(round_, settings, seconds, report, stop)
         remaining -= outcome.seconds
-        if outcome.schedule is not None and model.value_of(name, outcome.schedule) <= incumbent:
+        if outcome.schedule is not None and model.value_of(round_, outcome.schedule) <= incumbent:
             best, source = outcome.schedule, "cpsat"
             pool.append(best)
         found = outcome.bound if outcome.bound is not None else 0.0
@@ -226,14 +210,14 @@ def _cpsat(
         bounds.append(found)
         rounds.append(
             RoundSummary(
-                round_label(problem, name),
+                label,
                 outcome.status,
-                model.value_of(name, best) / scale,
+                model.value_of(round_, best) / scale,
                 outcome.bound,
                 outcome.seconds,
             )
         )
-        model.keep_at_most(name, model.value_of(name, best))
+        model.keep_at_most(round_, model.value_of(round_, best))
     if lns and not proved and remaining > 1.0 and not stop.requested:
         best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
         rounds.append(summary)
@@ -242,10 +226,10 @@ def _cpsat(
         seconds = min(remaining, COMPACT_SHARE * total)
         model.hint(best)
         outcome = model.solve_round(
-            "compact",
+            COMPACT,
             settings,
             seconds,
-            _reporter(problem, "compact", len(names), len(names) + 1, total, began, on_progress),
+            _reporter(problem, COMPACT, len(rounds_), len(rounds_) + 1, total, began, on_progress),
             stop,
         )
         if outcome.schedule is not None and outcome.schedule.sum_completion() <= best.sum_completion():
@@ -275,7 +259,7 @@ def _weighted_start(
     weights often find plans a tier's own round does not, in the same time."""
     model.hint(best)
     log.info("CP-SAT round weighted tardiness (a start for the tiers), %.1f s", seconds)
-    outcome = model.solve_round("cost", settings, max(0.05, seconds), None, stop)
+    outcome = model.solve_round(COST, settings, max(0.05, seconds), None, stop)
     label = "weighted tardiness (a start for the tiers)"
     return outcome.schedule, RoundSummary(
         label, outcome.status, outcome.objective, outcome.bound, outcome.seconds
@@ -338,11 +322,11 @@ def _neighbourhoods(
     return best, source, RoundSummary("neighbourhoods", status, best.objective_value(objective), bound, used)
 
 
-def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, incumbent: int) -> None:
+def _require_costly_orders(model: CpSatModel, problem: ProblemData, round_: Round, incumbent: int) -> None:
     """Orders whose leaving-out alone costs more than the incumbent must be scheduled."""
-    if name != "cost" and not name.startswith("tier:"):
+    if not round_.prices_orders:
         return
-    rank = None if name == "cost" else int(name[5:])
+    rank = round_.tier
     costly = [
         i
         for i, o in enumerate(problem.orders)
@@ -355,14 +339,14 @@ def _require_costly_orders(model: CpSatModel, problem: ProblemData, name: str, i
 def _overall_bound(objective: str, bounds: list[float]) -> float | None:
     if not bounds:
         return None
-    if objective == "makespan":
+    if objective == Objective.MAKESPAN:
         return bounds[-1]
     return sum(bounds)
 
 
 def _reporter(
     problem: ProblemData,
-    name: str,
+    round_: Round,
     index: int,
     count: int,
     total: float,
@@ -374,8 +358,8 @@ def _reporter(
     CP-SAT's raised to the search-free floor."""
     if on_progress is None:
         return None
-    label = round_label(problem, name)
-    lifted = floor if name == "cost" and not problem.stability_in_objective else None
+    label = round_.label(problem.tier_names)
+    lifted = floor if round_.goal is Goal.COST and not problem.stability_in_objective else None
 
     def report(objective: float, bound: float, _: float) -> None:
         value = None if objective != objective else objective

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.generators.scenario import PlantSpec, write_generated
-from scheduler.construct import RULE_PREFERENCE
+from scheduler.rules import RULE_NAMES, by_preference
 
 TIERPLAN = str(Path(sys.executable).parent / "tierplan")
 PROMPT_EXIT_S = 20.0  # a stopped search must end well before its time limit (120 s here)
@@ -98,7 +98,7 @@ def test_the_first_signal_ends_the_search_and_writes_the_best_plan(
 def test_a_signal_before_any_plan_exits_3_and_writes_nothing(tmp_path: Path) -> None:
     big = write_generated(tmp_path / "big", PlantSpec(orders=3000, seed=1))
     process = schedule(big, tmp_path / "plan")
-    wait_for(process, f"dispatch rule {RULE_PREFERENCE[0]}")  # the first rule: no plan yet
+    wait_for(process, f"dispatch rule {by_preference(RULE_NAMES)[0]}")  # the first rule: no plan yet
     process.send_signal(signal.SIGINT)
     code, output, seconds = finish(process)
     assert code == 3, output

@@ -1,7 +1,7 @@
 """Batches on a Dask distributed cluster: each worker plans one scenario at a time.
 
 Without an address a ``LocalCluster`` of worker processes is started for the batch. Each
-task is :func:`scenarios.batch.runs.plan_here`, which writes its plan folder atomically: a worker
+task is :func:`scenarios.batch.scenario_run.plan_here`, which writes its plan folder atomically: a worker
 that dies mid-scenario leaves at most a staging folder, and the scheduler runs the task
 again on another worker (Dask reschedules the tasks of a lost worker). Scenario and output
 paths must be the same on every worker (a shared filesystem).
@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from scenarios.batch.runs import BatchItem, not_run, plan_here
+from scenarios.batch.scenario_run import BatchItem, not_run, plan_here
 from scenarios.contract.errors import UsageError
 from scheduler.stop import StopRequest
 

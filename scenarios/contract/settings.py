@@ -13,9 +13,9 @@ import pandas as pd
 from grading.config import GRADING_METHODS, NORMALIZATIONS, PARETO_BASES, GradingConfig
 from scenarios.contract.errors import Problem
 from scenarios.contract.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
+from scheduler.objectives import OBJECTIVES
 from scheduler.options import SolveOptions
 from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
-from scheduler.schedule import OBJECTIVES
 
 SETTINGS_FILE = "scenario.toml"
 FIRST_PLAN_START = pd.Timestamp("1900-01-01")  # beyond these, the years of history, horizon and

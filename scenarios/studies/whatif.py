@@ -24,9 +24,12 @@ every receipt of the material arrives that much later), ``add_receipts`` (rows).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import logging
 import re
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ from scenarios.contract.errors import EnvironmentFault, InputError, NoFeasiblePl
 from scenarios.contract.freeze import Frozen
 from scenarios.contract.io import atomic_folder, read_plan_table, read_settings_text, write_json
 from scenarios.contract.model import Scenario, load_scenario, scenario_from_tables
+from scheduler.log import lines_to
 from scheduler.plan import schedule_from_table
 from scheduler.result import Result
 from scheduler.stop import StopRequest
@@ -208,16 +212,15 @@ def plan_variant(
     into ``staging/name``; a variant re-plans from the base plan folder ``base`` as a re-plan
     would (nothing frozen, the stability prices against the base's places). ``verbose``: the
     search's log lines go to stderr. The outcome."""
-    import logging
-    import sys
+    lines = logging.StreamHandler(sys.stderr)
+    form = f"%(asctime)s {name}: %(message)s"
+    with lines_to(lines, form, "%H:%M:%S") if verbose else contextlib.nullcontext():
+        return _plan_in_child(spec, name, staging, base, stop)
 
+
+def _plan_in_child(spec: str, name: str, staging: str, base: str | None, stop: StopRequest | None) -> str:
     from scenarios.pipelines.schedule import make_plan, solve_options, write_plan
 
-    if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {name}: %(message)s", "%H:%M:%S"))
-        logging.getLogger("tierplan").addHandler(handler)
-        logging.getLogger("tierplan").setLevel(logging.INFO)
     study = read_study(Path(spec))
     scenario = _study_scenarios(study)[name]
     start_from = _from_base(Path(base), scenario) if base is not None else None

@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 from scheduler.cpsat import constraints, objective
 from scheduler.cpsat.hints import hint_schedule
 from scheduler.cpsat.variables import Variables, create_variables
+from scheduler.objectives import STABILITY, Goal, Round
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -112,31 +113,29 @@ class CpSatModel:
             else objective.Stability()
         )
 
-    def expression(self, name: str) -> tuple[cp_model.LinearExprT, int]:
+    def expression(self, round_: Round) -> tuple[cp_model.LinearExprT, int]:
         """The expression to minimise in a round and the factor it is scaled by."""
-        p, v = self.problem, self.vars
-        if name == "cost":
+        p, v, goal = self.problem, self.vars, round_.goal
+        if goal is Goal.COST:
             cost = objective.tier_cost(p, v, self.scale)
             return cost + objective.stability(p, self.stability, self.scale), self.scale
-        if name == "stability":
+        if goal is Goal.STABILITY:
             return objective.stability(p, self.stability, self.scale), self.scale
-        if name.startswith("tier:"):
-            return objective.tier_cost(p, v, self.scale, int(name[5:])), self.scale
-        if name == "unscheduled":
+        if goal is Goal.TIER:
+            return objective.tier_cost(p, v, self.scale, round_.tier), self.scale
+        if goal is Goal.UNSCHEDULED:
             return objective.unscheduled_weight(p, v, self.scale), self.scale
-        if name == "makespan":
+        if goal is Goal.MAKESPAN:
             if self._makespan is None:
                 self._makespan = objective.makespan(self.model, p, v)
             return self._makespan, 1
-        if name == "compact":
-            return objective.sum_completion(p, v), 1
-        raise ValueError(f"unknown round {name!r}")
+        return objective.sum_completion(p, v), 1  # Goal.COMPACT
 
-    def value_of(self, name: str, schedule: Schedule) -> int:
+    def value_of(self, round_: Round, schedule: Schedule) -> int:
         """The integer value the round's expression has for ``schedule``."""
-        p, s = self.problem, self.scale
-        if name in ("cost",) or name.startswith("tier:"):
-            rank = None if name == "cost" else int(name[5:])
+        p, s, goal = self.problem, self.scale, round_.goal
+        if round_.prices_orders:
+            rank = round_.tier
             total = 0
             for i, o in enumerate(p.orders):
                 if rank is not None and o.tier_rank != rank:
@@ -145,8 +144,8 @@ class CpSatModel:
                     total += round(o.weight * s) * schedule.tardiness(i)
                 else:
                     total += round(p.unscheduled_penalty(i) * s)
-            return total + (self.value_of("stability", schedule) if name == "cost" else 0)
-        if name == "stability":
+            return total + (self.value_of(STABILITY, schedule) if goal is Goal.COST else 0)
+        if goal is Goal.STABILITY:
             if not self.stability.moves:
                 return 0
             moves = schedule.moves
@@ -157,15 +156,15 @@ class CpSatModel:
                 + moved * moves.moved
                 + minute * moves.minutes
             )
-        if name == "unscheduled":
+        if goal is Goal.UNSCHEDULED:
             return sum(round(o.weight * s) for i, o in enumerate(p.orders) if not schedule.is_scheduled(i))
-        if name == "makespan":
+        if goal is Goal.MAKESPAN:
             return schedule.makespan
-        raise ValueError(f"no value for round {name!r}")
+        raise ValueError(f"no value for round {round_}")  # the compact round is never kept
 
-    def keep_at_most(self, name: str, value: int) -> None:
+    def keep_at_most(self, round_: Round, value: int) -> None:
         """Later rounds may not make this round's expression worse than ``value``."""
-        self.keep_expression_at_most(self.expression(name)[0], value)
+        self.keep_expression_at_most(self.expression(round_)[0], value)
 
     def keep_expression_at_most(self, expression: cp_model.LinearExprT, value: int) -> None:
         self.model.add(expression <= value)
@@ -193,14 +192,14 @@ class CpSatModel:
 
     def solve_round(
         self,
-        name: str,
+        round_: Round,
         settings: SolverSettings,
         seconds: float,
         on_progress: Progress | None = None,
         stop: StopRequest | None = None,
     ) -> RoundResult:
-        expr, scale = self.expression(name)
-        return self.minimise(expr, scale, settings, seconds, on_progress, stop, name)
+        expr, scale = self.expression(round_)
+        return self.minimise(expr, scale, settings, seconds, on_progress, stop, round_.goal.value)
 
     def minimise(
         self,

@@ -9,7 +9,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.balance import balance, book_of
+from grading.balance import balance
+from grading.book import book_of
 
 TIERS = ("A", "B", "C")
 

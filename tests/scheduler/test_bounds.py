@@ -150,7 +150,7 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
 ) -> None:
     # generated plants whose scarce material arrives in receipts; the bound must stay at
     # or below every plan's cost, the proven optimum's included
-    import scheduler.timed_supply
+    import scheduler.cpsat.bounds
     from scenarios.pipelines.schedule import make_plan, solve_options
 
     scenario = small_plant(
@@ -161,7 +161,7 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
     bound = cost_lower_bound(problem, workers=1)
     assert bound <= plan.result.objective + 1e-6
     assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
-    monkeypatch.setattr(scheduler.timed_supply, "timed_supply_model", lambda *_: None)
+    monkeypatch.setattr(scheduler.cpsat.bounds, "timed_supply_model", lambda *_: None)
     assert bound > cost_lower_bound(problem, workers=1)  # above the covering alone
 
 
@@ -170,7 +170,8 @@ def test_no_allocation_at_all_adds_nothing_to_the_bound(tmp_path: Path) -> None:
     # exists, the timed-supply model is infeasible, and its "bound" must not count
     from dataclasses import replace
 
-    from scheduler.bounds import order_floors, timed_supply_extra
+    from scheduler.bounds import timed_supply_extra
+    from scheduler.floors import order_floors
 
     problem, _ = _problem_and_plan(tmp_path, _receipt_wait_shop())
     k = problem.materials[0]
@@ -201,12 +202,13 @@ def test_the_live_bound_is_the_one_the_summary_gives(tmp_path: Path) -> None:
     # progress line shows the floor, as the summary will
     import time
 
+    from scheduler.objectives import COST
     from scheduler.result import ProgressEvent
     from scheduler.solve import _reporter
 
     problem, _ = _problem_and_plan(tmp_path, _receipt_wait_shop())
     seen: list[ProgressEvent] = []
-    report = _reporter(problem, "cost", 0, 1, 10.0, time.perf_counter(), seen.append, floor=600.0)
+    report = _reporter(problem, COST, 0, 1, 10.0, time.perf_counter(), seen.append, floor=600.0)
     assert report is not None
     report(700.0, 0.0, 1.0)
     report(650.0, 610.0, 2.0)

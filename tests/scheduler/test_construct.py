@@ -9,8 +9,9 @@ from collections.abc import Callable
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler.bounds import cost_lower_bound, search_free_bound
 from scheduler.construct import look_aheads, starting_plans
-from scheduler.dispatch import RULES, dispatch
+from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
+from scheduler.rules import RULE_NAMES
 from scheduler.stop import StopRequest
 from tests.scheduler.test_lns import plant
 
@@ -25,7 +26,7 @@ def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> 
     suffix = "+materials" if left_out else ""
     assert searched[0] == f"atc(k={k:g}, one run){suffix}"
     assert searched[1:] == ([] if k == 2 and not left_out else [f"atc(k={k:g}){suffix}"])
-    assert set(RULES) <= set(starts.plans)
+    assert set(RULE_NAMES) <= set(starts.plans)
     one_run = {  # the search always tries k = 2 and 4; its choice is no worse than either
         k: dispatch(problem, "atc", left_out=left_out, lookahead=k, runs=1).objective_value(
             "weighted_tardiness"
@@ -45,7 +46,7 @@ def test_the_plan_is_no_worse_than_the_best_start_and_the_rules_are_reported_alo
     starts = starting_plans(problem, solve_options(scenario), StopRequest(), time.perf_counter())
     best_start = min(s.objective_value("weighted_tardiness") for s in starts.plans.values())
     assert plan.result.objective <= best_start
-    assert set(plan.tables.summary["solver"]["dispatch_rules"]) == set(RULES)
+    assert set(plan.tables.summary["solver"]["dispatch_rules"]) == set(RULE_NAMES)
 
 
 def test_a_rule_alone_is_just_that_rule() -> None:

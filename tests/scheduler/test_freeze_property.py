@@ -16,9 +16,9 @@ from scenarios.contract.freeze import Frozen
 from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import make_plan, solve_options
-from scheduler.dispatch import RULES
+from scheduler.rules import RULE_NAMES
 
-SOLVERS = ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULES)]
+SOLVERS = ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULE_NAMES)]
 
 
 def chained_plant(orders: int, seed: int, machines: int, chain_share: float) -> Scenario:
@@ -59,7 +59,7 @@ def plan_with(scenario: Scenario, solver: str, frozen: Frozen | None = None):  #
     machines=st.integers(2, 7),
     chain_share=st.floats(0.1, 0.7),
     freeze_share=st.floats(0.0, 1.0),
-    first=st.sampled_from([f"dispatch:{r}" for r in RULES]),
+    first=st.sampled_from([f"dispatch:{r}" for r in RULE_NAMES]),
     second=st.sampled_from(SOLVERS),
 )
 def test_freezing_at_any_time_keeps_every_frozen_operation(

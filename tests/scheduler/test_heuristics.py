@@ -9,9 +9,10 @@ import pytest
 from scenarios.contract.model import load_scenario
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario
 from scheduler.compact import left_shift
-from scheduler.dispatch import RULES, dispatch, material_selection
+from scheduler.dispatch import dispatch, material_selection
 from scheduler.insertion import insert_unscheduled
 from scheduler.problem import ProblemData
+from scheduler.rules import RULE_NAMES
 from scheduler.schedule import Schedule
 from tests.helpers import at, customers, one_machine_shop, order_row, write_scenario
 
@@ -73,7 +74,7 @@ def test_material_choice_by_penalty_per_share_of_stock(tmp_path: Path) -> None:
     left_out = {ids[i] for i in material_selection(p, "wspt", set())}
     # A: penalty 4x over 100 % of the stock beats C: 1x over 50 %, per unit of stock
     assert "OA" not in left_out and len(left_out & {"OC1", "OC2", "FREE"}) >= 2
-    for rule in RULES:
+    for rule in RULE_NAMES:
         plan = dispatch(p, rule)
         assert plan.is_scheduled(by_id(p)["OA"]), rule
 
@@ -92,7 +93,7 @@ def test_left_shift_removes_idle_time_and_keeps_order(tmp_path: Path) -> None:
     assert shifted.start[ops["O2"]] == 50  # not 30: 30..60 would run into the downtime at 40
 
 
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("rule", RULE_NAMES)
 def test_every_rule_respects_release_and_downtime(tmp_path: Path, rule: str) -> None:
     tables = one_machine_shop(
         [order(f"O{i}", "c", 20 + i, due=100 + 10 * i, release=5 * i) for i in range(6)],

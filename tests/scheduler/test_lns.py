@@ -22,6 +22,7 @@ from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.lns import MIN_STEP_SECONDS, _choose, improve, merge, neighbourhood, restrict
+from scheduler.objectives import COMPACT
 from scheduler.schedule import Schedule
 
 
@@ -104,7 +105,7 @@ def _start_when_freed_alone(p, starts: dict[str, int], freed: str) -> int:  # ty
     model = CpSatModel(n.problem)
     model.hint(restrict(s, n))
     model.require_scheduled([0])
-    outcome = model.solve_round("compact", SolverSettings(5.0, 1, 0), 5.0)
+    outcome = model.solve_round(COMPACT, SolverSettings(5.0, 1, 0), 5.0)
     assert outcome.schedule is not None
     return merge(s, n, outcome.schedule).start[first[freed]]
 

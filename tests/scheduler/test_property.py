@@ -11,8 +11,9 @@ from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
-from scheduler.dispatch import RULES, dispatch
-from scheduler.schedule import OBJECTIVES
+from scheduler.dispatch import dispatch
+from scheduler.objectives import OBJECTIVES
+from scheduler.rules import RULE_NAMES
 
 
 def small_plant(orders: int, seed: int, machines: int, objective: str, time_limit: float) -> Scenario:
@@ -32,7 +33,7 @@ def assert_holds(scenario: Scenario, solver: str) -> None:
     if solver == "cpsat":  # never worse than the best dispatch rule
         objective = scenario.settings.solve.objective
         problem = plan.result.schedule.problem
-        best_rule = min(dispatch(problem, rule).objective_vector(objective) for rule in RULES)
+        best_rule = min(dispatch(problem, rule).objective_vector(objective) for rule in RULE_NAMES)
         assert plan.result.schedule.objective_vector(objective) <= best_rule
 
 
@@ -52,7 +53,7 @@ def test_cpsat_plans_pass_the_checker(orders: int, seed: int, machines: int, obj
     orders=st.integers(3, 40),
     seed=st.integers(0, 100_000),
     machines=st.integers(2, 8),
-    rule=st.sampled_from(RULES),
+    rule=st.sampled_from(RULE_NAMES),
 )
 def test_dispatch_plans_pass_the_checker(orders: int, seed: int, machines: int, rule: str) -> None:
     assert_holds(small_plant(orders, seed, machines, "weighted_tardiness", 1), f"dispatch:{rule}")

@@ -28,7 +28,7 @@ from scenarios.contract.errors import NoFeasiblePlanError
 from scenarios.contract.model import load_scenario
 from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
-from scheduler.dispatch import RULES
+from scheduler.rules import RULE_NAMES
 from tests.helpers import settings_text, write_scenario
 
 runner = CliRunner()
@@ -88,7 +88,7 @@ def plan_of(tmp_path: Path, solver: str = "cpsat", **options: Any) -> Any:
     return make_plan(scenario, solve_options(scenario, solver=solver, **options))
 
 
-@pytest.mark.parametrize("solver", ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULES)])
+@pytest.mark.parametrize("solver", ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULE_NAMES)])
 def test_every_solver_plans_from_the_shop_floor(tmp_path: Path, solver: str) -> None:
     plan = plan_of(tmp_path, solver)
     schedule = plan.tables.schedule.set_index(["order_id", "step"])
@@ -235,7 +235,7 @@ def test_the_check_command_holds_for_the_written_plan(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("solver", ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULES)])
+@pytest.mark.parametrize("solver", ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULE_NAMES)])
 def test_generated_plants_with_work_in_progress_plan_in_every_solver(seed: int, solver: str) -> None:
     """Three-to-eight-step routings, a third of the orders started: every plan holds (make_plan
     runs the independent checker), nothing done comes back, running work stays in place."""

@@ -14,7 +14,7 @@ from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.jobshop import jobshop_settings, jobshop_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import make_plan, solve_options
-from scheduler.dispatch import RULES
+from scheduler.rules import RULE_NAMES
 
 DATA = json.loads((Path(__file__).parent.parent / "data" / "jobshop.json").read_text())
 
@@ -30,7 +30,7 @@ def plant(orders: int = 30, seed: int = 4, time_limit: float = 1.0, workers: int
     return scenario_from_tables("plant", tomli_w.dumps(doc), raw)
 
 
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("rule", RULE_NAMES)
 def test_a_dispatch_rule_alone(rule: str) -> None:
     scenario = plant()
     plan = make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))

@@ -1,0 +1,125 @@
+"""The CP-SAT models of the lower bound (scheduler/bounds.py): the covering problem and
+the timed-supply relaxation of scarce material.
+
+The covering problem: for every material whose demand exceeds what arrives in the
+horizon, enough of its users must go, each costing its penalty less its least cost.
+
+The timed-supply relaxation: stock on hand and receipts split the horizon into supply
+periods per material. Each use of a scarce material (one whose plannable orders ask more
+than the stock on hand) is given the period in which its operation starts, or its order is
+left out; what is used up to the end of a period must have arrived by then. Starting in a
+later period costs the tardiness of the order's earliest end from that period's receipt on
+(machines and other orders ignored), above the order's own floor. Every plan gives such an
+allocation at no more than its cost, so the model's proven least cost is a lower bound of
+the extra cost of material. It generalises the covering problem (the last period's
+constraint).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from ortools.sat.python import cp_model
+
+from scheduler.floors import (
+    MaterialChoice,
+    cost_scale,
+    leave_out_extra,
+    material_shortfalls,
+    scarce_materials,
+    supply_periods,
+    use_options,
+)
+from scheduler.problem import ProblemData
+
+
+def solve_for_bound(
+    model: cp_model.CpModel, seconds: float, workers: int, scale: float
+) -> tuple[cp_model.CpSolver, bool, float]:
+    """Solve for a bound: the solver, whether a solution was found, and the proven bound
+    (in cost units; 0 when the model has no solution at all)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False  # else CP-SAT leaves SIGINT at its default: death
+    # presolve alone took over a second on 770 orders' covering; it also hides the timed
+    # model's LP (bound below 0 after 5 s on 2,000 orders, 1.5 M without it)
+    solver.parameters.cp_model_presolve = False
+    if workers == 1:  # repeatable: a limit in work, not in seconds
+        solver.parameters.max_deterministic_time = seconds
+    else:
+        solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(model)
+    found = solver.best_objective_bound
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN) or not math.isfinite(found):
+        return solver, False, 0.0  # no allocation at all: the plant has no plan, nothing to add
+    return solver, status != cp_model.UNKNOWN, max(0.0, found) / scale
+
+
+def covering_choice(
+    problem: ProblemData,
+    floors: list[float],
+    possible: list[bool],
+    seconds: float,
+    workers: int = 0,
+) -> MaterialChoice:
+    """The covering problem: the least extra cost of leaving enough orders out for every
+    material short in the horizon, and the cheapest such set found."""
+    began = time.perf_counter()
+    shortfalls = material_shortfalls(problem, possible)
+    if not shortfalls:
+        return MaterialChoice()
+    users = sorted({i for _, free in shortfalls.values() for i in free})
+    scale = cost_scale(problem, floors, set(users))
+    model = cp_model.CpModel()
+    out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
+    for excess, free in shortfalls.values():
+        model.add(sum(q * out[i] for i, q in free.items()) >= excess)
+    model.minimize(sum(int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users))
+    solver, found_one, bound = solve_for_bound(model, seconds, workers, scale)  # 0.14 s at 2,000 orders
+    left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
+    spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
+    return MaterialChoice(bound, left_out, spent)
+
+
+def timed_supply_model(
+    problem: ProblemData, floors: list[float], possible: list[bool], scale: float
+) -> cp_model.CpModel | None:
+    """The relaxation as a CP-SAT model whose objective is the extra cost times ``scale``
+    (rounded down), or None when no material is scarce."""
+    p = problem
+    scarce = scarce_materials(p, possible)
+    if not scarce:
+        return None
+    periods = {m: supply_periods(p, m) for m in scarce}
+    uses = [d for m in scarce for d in p.demands_of_material[m] if possible[d.order]]
+    users = sorted({d.order for d in uses})
+    extra = {i: int(leave_out_extra(p, floors, i) * scale) for i in users}
+    model = cp_model.CpModel()
+    left_out = {i: model.new_bool_var(f"left_out_{i}") for i in users if i not in p.frozen_orders}
+    costs_of: dict[int, list[cp_model.LinearExprT]] = {i: [] for i in users}
+    taken: dict[tuple[int, int], list[cp_model.LinearExprT]] = {}
+    for d in uses:
+        options = use_options(p, d, periods[d.material], floors[d.order])
+        chosen = [(r, int(c * scale), model.new_bool_var("")) for r, c in options]
+        model.add(sum(y for *_, y in chosen) + left_out.get(d.order, 0) == 1)
+        costs_of[d.order].append(sum(c * y for _, c, y in chosen))
+        for r, _, y in chosen:
+            taken.setdefault((d.material, r), []).append(d.quantity * y)
+    for m in scarce:  # what is used by the end of each period has arrived by then
+        used: list[cp_model.LinearExprT] = []
+        for r, (_, supply) in enumerate(periods[m]):
+            if (m, r) in taken:
+                used.extend(taken[m, r])
+                model.add(sum(used) <= supply)
+    terms: list[cp_model.LinearExprT] = [extra[i] * x for i, x in left_out.items()]
+    for i, costs in costs_of.items():
+        if len(costs) == 1:
+            terms.append(costs[0])
+        else:  # the latest of its uses decides when the order can end
+            latest = model.new_int_var(0, extra[i], "")
+            for c in costs:
+                model.add(latest >= c)
+            terms.append(latest)
+    model.minimize(sum(terms))
+    return model
