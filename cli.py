@@ -615,7 +615,7 @@ def demo(
     scenario = folder / "scenario"
     if scenario.exists():
         shutil.rmtree(scenario)
-    shutil.copytree(Path(str(files("scenarios.demo"))), scenario)
+    shutil.copytree(Path(str(files("scenarios.demo") / "scenario")), scenario)
     with _exit_codes(), _progress(quiet) as on_progress:
         outcome = run_demo(scenario, folder, on_progress)
     for line in outcome.lines:

@@ -41,6 +41,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         assert (tmp_path / "demo" / path).is_file(), path
     assert "independent check: holds" in output
     assert "KPIs per tier" in output
+    # the scenario folder holds the contract's files and nothing else (no package code)
+    copied = {p.suffix for p in (tmp_path / "demo" / "scenario").iterdir()}
+    assert copied == {".csv", ".toml"}, copied
     # the same product by the same date for a tier-A and a tier-C customer: different answers
     quotes = {
         rid: pd.read_parquet(tmp_path / "demo" / f"promise-{rid}" / "quotes.parquet").iloc[0]

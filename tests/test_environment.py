@@ -24,7 +24,7 @@ from scenarios.generators.scenario import PlantSpec, write_generated
 from tests.test_signals import TIERPLAN, finish, start
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "scenarios" / "demo"
+DEMO = REPO / "scenarios" / "demo" / "scenario"
 runner = CliRunner()
 
 
