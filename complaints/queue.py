@@ -16,19 +16,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-QUEUE_COLUMNS = (
-    "queue_position",
-    "complaint_id",
-    "customer_id",
-    "tier",
-    "tier_note",
-    "opened_at",
-    "deadline",
-    "closed_at",
-    "state",
-    "days_overdue",
-    "subject",
-)
+# complaints.parquet, column by column
+QUEUE_COLUMNS: dict[str, str] = {
+    "queue_position": "int",
+    "complaint_id": "str",
+    "customer_id": "str",
+    "tier": "str",
+    "tier_note": "str",
+    "opened_at": "timestamp",
+    "deadline": "timestamp",
+    "closed_at": "timestamp",
+    "state": "str",
+    "days_overdue": "float",
+    "subject": "str",
+}
+# complaint_delays.parquet: per tier and "all"
+DELAY_COLUMNS: dict[str, str] = {
+    "tier": "str",
+    "complaints": "int",
+    "open": "int",
+    "overdue": "int",
+    "closed_late": "int",
+    "mean_days_overdue": "float",
+    "max_days_overdue": "float",
+    "share_closed_in_time": "float",
+}
 DAY = pd.Timedelta(days=1)
 
 
@@ -107,7 +119,7 @@ def delay_report(queue: pd.DataFrame, tier_names: tuple[str, ...]) -> pd.DataFra
                 else None,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(DELAY_COLUMNS))
 
 
 def complaint_figures(queue: pd.DataFrame) -> pd.DataFrame:

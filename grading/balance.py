@@ -26,7 +26,14 @@ import pandas as pd
 
 from grading.book import PROFIT_BAND, Book, book_of
 
-MOVE_COLUMNS = ("customer_id", "from_rep", "to_rep", "tier", "profit")
+# reassign.parquet: the proposed moves
+MOVE_COLUMNS: dict[str, str] = {
+    "customer_id": "str",
+    "from_rep": "str",
+    "to_rep": "str",
+    "tier": "str",
+    "profit": "float",
+}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,24 @@ import numpy as np
 import pandas as pd
 
 ALL = "all"
-PORTFOLIO_COLUMNS = ("sales_rep", "tier", "customers", "amount", "profit", "profit_share")
+# portfolio.parquet: one row per rep and tier, plus tier "all"
+PORTFOLIO_COLUMNS: dict[str, str] = {
+    "sales_rep": "str",
+    "tier": "str",
+    "customers": "int",
+    "amount": "float",
+    "profit": "float",
+    "profit_share": "float",
+}
+# visits.parquet: every graded customer's next visit
+VISIT_COLUMNS: dict[str, str] = {
+    "customer_id": "str",
+    "sales_rep": "str",
+    "tier": "str",
+    "last_visit": "timestamp",
+    "next_visit": "timestamp",
+    "overdue_days": "int",
+}
 
 
 def assigned(tiers: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +93,8 @@ def visit_plan(
             "last_visit": last,
             "next_visit": upcoming.astype("datetime64[us]"),
             "overdue_days": overdue,
-        }
+        },
+        columns=list(VISIT_COLUMNS),
     )
     return frame.sort_values(
         ["overdue_days", "tier", "customer_id"], ascending=[False, True, True]

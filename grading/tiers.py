@@ -65,33 +65,34 @@ def _distinct(values: pd.Series) -> np.ndarray:
     return np.asarray(values.dropna().unique(), dtype=object)
 
 
-TIER_COLUMNS = (
-    "customer_id",
-    "name",
-    "is_new",
-    "invoices",
-    "invoiced",
-    "on_time_share",
-    "avg_days_late",
-    "max_days_late",
-    "overdue_amount",
-    "credit",
-    "credit_score",
-    "sales_rows",
-    "amount",
-    "quantity",
-    "amount_score",
-    "profit",
-    "cost_missing_rows",
-    "profit_score",
-    "prospect_score",
-    "composite",
-    "rank",
-    "auto_tier",
-    "tier",
-    "overridden",
-    "reason",
-)
+# tiers.parquet, column by column (the kind as written: str, int, float, bool, timestamp)
+TIER_COLUMNS: dict[str, str] = {
+    "customer_id": "str",
+    "name": "str",
+    "is_new": "bool",
+    "invoices": "int",
+    "invoiced": "float",
+    "on_time_share": "float",
+    "avg_days_late": "float",
+    "max_days_late": "float",
+    "overdue_amount": "float",
+    "credit": "float",
+    "credit_score": "float",
+    "sales_rows": "int",
+    "amount": "float",
+    "quantity": "float",
+    "amount_score": "float",
+    "profit": "float",
+    "cost_missing_rows": "int",
+    "profit_score": "float",
+    "prospect_score": "float",
+    "composite": "float",
+    "rank": "int",
+    "auto_tier": "str",
+    "tier": "str",
+    "overridden": "bool",
+    "reason": "str",
+}
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -212,6 +213,17 @@ def _overrides(frame: pd.DataFrame, info: pd.DataFrame, config: GradingConfig) -
     return frame
 
 
+# migrations.parquet: customers whose tier changed since an earlier grading
+MIGRATION_COLUMNS: dict[str, str] = {
+    "customer_id": "str",
+    "previous_tier": "str",
+    "tier": "str",
+    "direction": "str",
+    "driver": "str",
+    "change": "float",
+}
+
+
 def migrations(previous: pd.DataFrame, current: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
     """Customers whose tier changed since ``previous``, the direction and the metric that moved them."""
     names = config.tier_names
@@ -246,8 +258,7 @@ def migrations(previous: pd.DataFrame, current: pd.DataFrame, config: GradingCon
                 "change": change,
             }
         )
-    columns = ["customer_id", "previous_tier", "tier", "direction", "driver", "change"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(MIGRATION_COLUMNS))
 
 
 def _rank(names: tuple[str, ...], tier: object) -> int:

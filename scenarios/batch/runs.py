@@ -26,6 +26,7 @@ from scenarios.contract.errors import (
     UsageError,
 )
 from scenarios.contract.io import remove_stale_staging, write_json, write_table
+from scenarios.contract.outputs import BATCH_SUMMARY_COLUMNS
 from scheduler.stop import StopRequest
 
 EXECUTORS = ("local", "dask")
@@ -36,7 +37,7 @@ def write_summary(out: Path, items: list[BatchItem]) -> None:
     """batch_summary.parquet and .json, each replaced whole."""
     rows = [asdict(i) for i in items]
     partial = out / f".{SUMMARY}.parquet.tmp"
-    write_table(pd.DataFrame(rows, columns=list(BatchItem.__dataclass_fields__)), partial)
+    write_table(pd.DataFrame(rows, columns=list(BATCH_SUMMARY_COLUMNS)), partial)
     os.replace(partial, out / f"{SUMMARY}.parquet")
     write_json(out / f"{SUMMARY}.json", rows)
 

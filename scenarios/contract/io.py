@@ -17,18 +17,12 @@ import pyarrow.parquet as pq
 
 from scenarios.contract.errors import EnvironmentFault, OutputExistsError, Problem, environment_fault
 from scenarios.contract.interrupt import critical
+from scenarios.contract.outputs import files_of, in_order
 from scenarios.contract.schema import TABLES
 from scenarios.contract.settings import SETTINGS_FILE
 
 FORMATS = ("parquet", "csv")
-PLAN_FILES = (
-    "schedule.parquet",
-    "orders.parquet",
-    "materials.parquet",
-    "tiers.parquet",
-    "summary.json",
-    "report.html",
-)
+PLAN_FILES = files_of("plan")
 _HOST = socket.gethostname().replace(".", "_")
 
 
@@ -118,6 +112,11 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S")
     else:
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+def write_output(frame: pd.DataFrame, path: Path) -> None:
+    """An output table of the contract (named by its file): exactly its declared columns."""
+    write_table(in_order(frame, path.name), path)
 
 
 def read_plan_table(folder: Path, name: str) -> pd.DataFrame:

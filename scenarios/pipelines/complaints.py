@@ -10,7 +10,7 @@ import pandas as pd
 from complaints.queue import complaint_queue, delay_report
 from reports.complaints import complaints_report
 from scenarios.contract.errors import InputError, Problem
-from scenarios.contract.io import write_folder, write_table
+from scenarios.contract.io import write_folder, write_output
 from scenarios.contract.model import Scenario
 from scenarios.pipelines.schedule import grade_scenario
 
@@ -51,8 +51,8 @@ def write_complaints(scenario: Scenario, outcome: ComplaintsOutcome, out: Path, 
     return write_folder(
         out,
         {
-            "complaints.parquet": lambda p: write_table(outcome.queue, p),
-            "complaint_delays.parquet": lambda p: write_table(outcome.delays, p),
+            "complaints.parquet": lambda p: write_output(outcome.queue, p),
+            "complaint_delays.parquet": lambda p: write_output(outcome.delays, p),
             "complaints.html": lambda p: p.write_text(html, encoding="utf-8"),
         },
         force,

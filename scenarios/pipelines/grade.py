@@ -19,7 +19,7 @@ from grading.portfolio import assigned, portfolios, visit_plan
 from grading.report import tier_sizes
 from reports.grading import grading_report
 from scenarios.contract.errors import InputError, Problem
-from scenarios.contract.io import write_folder, write_table
+from scenarios.contract.io import write_folder, write_output
 from scenarios.contract.model import Scenario
 from scenarios.pipelines.schedule import grade_scenario, grading_config
 from scenarios.pipelines.terminal import frame_table
@@ -111,17 +111,17 @@ def grade_to_folder(
     sales = sales_side(scenario, tiers)
     html = grading_report(_with_complaints(scenario, tiers), config, moved, sales=sales)
     writers: dict[str, Callable[[Path], object]] = {
-        "tiers.parquet": lambda p: write_table(tiers, p),
+        "tiers.parquet": lambda p: write_output(tiers, p),
         "grading.html": lambda p: p.write_text(html, encoding="utf-8"),
     }
     if moved is not None:
-        writers["migrations.parquet"] = lambda p: write_table(moved, p)
+        writers["migrations.parquet"] = lambda p: write_output(moved, p)
     if sales is not None:
-        writers["portfolio.parquet"] = partial(write_table, sales.portfolio)
+        writers["portfolio.parquet"] = partial(write_output, sales.portfolio)
         if sales.balance is not None:
-            writers["reassign.parquet"] = partial(write_table, sales.balance.moves)
+            writers["reassign.parquet"] = partial(write_output, sales.balance.moves)
         if sales.visits is not None:
-            writers["visits.parquet"] = partial(write_table, sales.visits)
+            writers["visits.parquet"] = partial(write_output, sales.visits)
     write_folder(out, writers, force)
     sizes = tier_sizes(tiers, config.tier_names)
     shown = pd.DataFrame(

@@ -19,7 +19,7 @@ import pyarrow as pa
 from reports.plan import plan_report
 from scenarios.contract.convert import convert_table
 from scenarios.contract.errors import InputError, NoFeasiblePlanError, Problem
-from scenarios.contract.io import read_plan_table, read_table_file, write_folder, write_table
+from scenarios.contract.io import read_plan_table, read_table_file, write_folder, write_output
 from scenarios.contract.model import Scenario
 from scenarios.contract.schema import REQUESTS
 from scenarios.contract.validate import cross_table_problems
@@ -325,8 +325,8 @@ def write_promises(outcome: PromiseOutcome, out: Path, force: bool = False) -> P
     return write_folder(
         Path(out),
         {
-            "quotes.parquet": lambda p: write_table(outcome.quotes, p),
-            "moved.parquet": lambda p: write_table(outcome.moved, p),
+            "quotes.parquet": lambda p: write_output(outcome.quotes, p),
+            "moved.parquet": lambda p: write_output(outcome.moved, p),
             "plan": plan_folder,
             "summary.json": lambda p: p.write_text(
                 json.dumps(outcome.summary, indent=2, default=str), encoding="utf-8"

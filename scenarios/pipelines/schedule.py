@@ -14,8 +14,9 @@ from grading import GradingConfig, grade
 from reports.plan import plan_report
 from scenarios.contract.errors import InputError, NoFeasiblePlanError, Problem
 from scenarios.contract.freeze import Frozen, frozen_problems
-from scenarios.contract.io import read_plan_table, table_bytes, write_folder
+from scenarios.contract.io import PLAN_FILES, read_plan_table, table_bytes, write_folder
 from scenarios.contract.model import Scenario
+from scenarios.contract.outputs import in_order
 from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
 from scheduler.options import SolveOptions
@@ -282,14 +283,16 @@ def _frozen_operations_kept(problem: ProblemData, schedule: Schedule) -> None:
 def plan_files(t: PlanTables, tiers: pd.DataFrame, report_html: str) -> dict[str, bytes]:
     """The files of a plan folder (contract section 2), as bytes (so that the space they need
     is known before anything is written)."""
-    return {
-        "schedule.parquet": table_bytes(t.schedule),
-        "orders.parquet": table_bytes(t.orders),
-        "materials.parquet": table_bytes(t.materials),
-        "tiers.parquet": table_bytes(tiers),
-        "summary.json": json.dumps(t.summary, indent=2, default=str).encode("utf-8"),
-        "report.html": report_html.encode("utf-8"),
+    tables = {
+        "schedule.parquet": t.schedule,
+        "orders.parquet": t.orders,
+        "materials.parquet": t.materials,
+        "tiers.parquet": tiers,
     }
+    files = {name: table_bytes(in_order(frame, name)) for name, frame in tables.items()}
+    files["summary.json"] = json.dumps(t.summary, indent=2, default=str).encode("utf-8")
+    files["report.html"] = report_html.encode("utf-8")
+    return {name: files[name] for name in PLAN_FILES}  # the contract's files, each declared one
 
 
 def write_plan(plan: Plan, out: Path, force: bool = False) -> Path:
