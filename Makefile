@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-full fuzz clean
+.PHONY: demo test test-fast lint bench bench-full fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q -n 2
+
+# While working: everything but the slow, browser, cluster and signal tests (markers in
+# pyproject.toml); `make test` runs them all and is what CI runs.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -n 2 -m "not slow and not browser and not cluster and not signals"
 
 fuzz: $(STAMP)
 	TIERPLAN_FUZZ_EXAMPLES=$${TIERPLAN_FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q -n 2 tests/test_fuzz.py --hypothesis-show-statistics

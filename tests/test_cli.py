@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from tests.helpers import at, one_machine_shop, write_scenario
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
+from tests.helpers.cli import invoke
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +148,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(generated: Path, tmp_path
     assert not (tmp_path / "plan").exists()
 
 
+@pytest.mark.slow
 def test_replanning_a_large_plant_with_after_order_chains(tmp_path: Path) -> None:
     """The reported crash: neighbourhoods whose orders wait for frozen orders outside them."""
     plant, first, second = tmp_path / "g", tmp_path / "p", tmp_path / "r"

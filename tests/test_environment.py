@@ -17,15 +17,16 @@ from unittest import mock
 import pandas as pd
 import psutil
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from scenarios.generators.scenario import PlantSpec, write_generated
-from tests.test_signals import TIERPLAN, finish, start
+from tests.helpers.cli import runner
+from tests.helpers.processes import TIERPLAN, finish, start
+
+pytestmark = pytest.mark.signals
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo" / "scenario"
-runner = CliRunner()
 
 
 @pytest.fixture

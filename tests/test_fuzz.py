@@ -16,20 +16,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from cli import app
 from scenarios.contract.schema import TABLES
 from scenarios.generators.scenario import PlantSpec, generate
+from tests.helpers.cli import runner
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("TIERPLAN_FUZZ_EXAMPLES", "40"))
 DOC, TABLES_OK = generate(PlantSpec(orders=12, seed=11, horizon_days=3, machines=4))
 DOC["solve"] = {"objective": "weighted_tardiness", "time_limit_s": 0.3, "workers": 1, "seed": 0}
 NAMES = sorted(TABLES_OK)
-runner = CliRunner()
 
 ODD_VALUES = [
     "ten",

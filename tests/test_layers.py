@@ -84,3 +84,18 @@ def test_each_room_of_scenarios_uses_only_the_rooms_below_it(room: str) -> None:
         if bad:
             offenders[str(path.relative_to(REPO))] = sorted(bad)
     assert offenders == {}
+
+
+def test_test_modules_share_code_only_through_the_helpers() -> None:
+    """A test module never imports another: what several need lives in tests/helpers/."""
+    offenders = {}
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            bad = [m for m in modules if m.startswith("tests.") and not m.startswith("tests.helpers")]
+            if bad:
+                offenders[str(path.relative_to(REPO))] = bad
+    assert offenders == {}

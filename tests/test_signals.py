@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,8 +12,10 @@ import pytest
 
 from scenarios.generators.scenario import PlantSpec, write_generated
 from scheduler.rules import RULE_NAMES, by_preference
+from tests.helpers.processes import TIERPLAN, finish, start, wait_for
 
-TIERPLAN = str(Path(sys.executable).parent / "tierplan")
+pytestmark = pytest.mark.signals
+
 PROMPT_EXIT_S = 20.0  # a stopped search must end well before its time limit (120 s here)
 
 
@@ -23,31 +24,6 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """660 operations: weighted tardiness goes straight to the neighbourhood search (the full
     model could only be relaxed), lexicographic runs CP-SAT rounds on the whole plant first."""
     return write_generated(tmp_path_factory.mktemp("signals") / "plant", PlantSpec(orders=120, seed=5))
-
-
-def start(*args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [TIERPLAN, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def wait_for(process: subprocess.Popen[str], line: str, timeout: float = 60.0) -> str:
-    """Read stderr (the --verbose log) until ``line`` appears."""
-    assert process.stderr is not None
-    seen = ""
-    deadline = time.monotonic() + timeout
-    while line not in seen:
-        assert time.monotonic() < deadline, f"{line!r} never came:\n{seen}"
-        text = process.stderr.readline()
-        assert text or process.poll() is None, f"exited before {line!r}:\n{seen}"
-        seen += text
-    return seen
-
-
-def finish(process: subprocess.Popen[str]) -> tuple[int, str, float]:
-    began = time.monotonic()
-    out, err = process.communicate(timeout=120)
-    return process.returncode, out + err, time.monotonic() - began
 
 
 def schedule(plant: Path, out: Path, *extra: str) -> subprocess.Popen[str]:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
-from tests.reports.browser import browser_page
+from tests.helpers.browser import browser_page
+from tests.helpers.cli import runner
+
+pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from scenarios.generators.scenario import PlantSpec, write_generated
-from tests.test_signals import TIERPLAN, finish, start
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
+from tests.helpers.batch import check, summary_of
+from tests.helpers.cli import invoke
+from tests.helpers.processes import finish, start
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +27,7 @@ def plants(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     ]
 
 
-def summary_of(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "batch_summary.parquet").set_index("folder")
-
-
-def check(scenario: Path, plan: Path) -> None:
-    result = subprocess.run([TIERPLAN, "check", scenario, plan], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.parametrize("executor", ["local", "dask"])
+@pytest.mark.parametrize("executor", ["local", pytest.param("dask", marks=pytest.mark.cluster)])
 def test_batch_plans_each_and_reports_the_invalid(plants: list[Path], tmp_path: Path, executor: str) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -112,6 +95,7 @@ def test_a_folder_that_is_not_a_batch_is_left_alone(plants: list[Path], tmp_path
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.signals
 def test_kill_9_in_the_middle_then_rerun(plants: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "night"
     args = ("batch", *plants, "--out", out, "--time-limit", 3, "--workers", 1)

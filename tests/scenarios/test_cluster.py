@@ -12,7 +12,9 @@ import pytest
 
 from scenarios.batch.runs import run_batch
 from scenarios.generators.scenario import PlantSpec, write_generated
-from tests.scenarios.test_batch import check, summary_of
+from tests.helpers.batch import check, summary_of
+
+pytestmark = pytest.mark.cluster
 
 distributed = pytest.importorskip("distributed")
 

@@ -24,7 +24,7 @@ def test_same_seed_same_scenario() -> None:
     assert not a["orders"].equals(c["orders"])
 
 
-@pytest.mark.parametrize("orders", [20, 20_000])
+@pytest.mark.parametrize("orders", [20, pytest.param(20_000, marks=pytest.mark.slow)])
 def test_generated_scenarios_validate_clean(tmp_path: Path, orders: int) -> None:
     folder = write_generated(tmp_path / "plant", PlantSpec(orders=orders, seed=1))
     scenario, problems = check_scenario(folder)

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from tests.helpers import customers, settings_text, write_scenario
-from tests.scenarios.test_validate import _append, _set, base_tables
-
-runner = CliRunner()
+from tests.helpers.cli import runner
+from tests.helpers.tables import append_row, base_tables, set_value
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -24,48 +22,48 @@ def run(*args: object) -> tuple[int, str]:
 
 CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     "minutes per unit of 1e17": (
-        _set("routings", 0, "minutes_per_unit", 1e17),
+        set_value("routings", 0, "minutes_per_unit", 1e17),
         [
             "routings [product_id=P, step=10, machine_id=M1] minutes_per_unit: found 1e+17",
             "<= 5,259,600",
         ],
     ),
     "setup longer than ten years": (
-        _set("routings", 1, "setup_minutes", 6_000_000),
+        set_value("routings", 1, "setup_minutes", 6_000_000),
         ["routings [product_id=P, step=20, machine_id=M2] setup_minutes: found 6000000", "<= 5,259,600"],
     ),
     "an operation longer than ten years": (
-        _set("orders", 0, "quantity", 4_000_000),  # step 10: 6,000,010 min, step 20: 8,000,000 min
+        set_value("orders", 0, "quantity", 4_000_000),  # step 10: 6,000,010 min, step 20: 8,000,000 min
         [
             "orders [order_id=O1] quantity: step 20 on M2 would last 8,000,000 min",
             "expected at most 5,259,600 min (ten years)",
         ],
     ),
     "quantity of 10^13": (
-        _set("orders", 1, "quantity", 10**13),
+        set_value("orders", 1, "quantity", 10**13),
         ["orders [order_id=O2] quantity: found 10000000000000", "<= 1,000,000,000,000"],
     ),
     "order weight of 10^7": (
-        _set("orders", 1, "weight", 1e7),
+        set_value("orders", 1, "weight", 1e7),
         ["orders [order_id=O2] weight: found 1e+07", "<= 1,000,000"],
     ),
     "stock of 10^13": (
-        _set("materials", 0, "on_hand", 1e13),
+        set_value("materials", 0, "on_hand", 1e13),
         ["materials [material_id=X] on_hand: found 1e+13", "<= 1,000,000,000,000"],
     ),
     "receipt of 10^13": (
-        _set("receipts", 0, "quantity", 1e13),
+        set_value("receipts", 0, "quantity", 1e13),
         ["receipts [row 1, material_id=X] quantity: found 1e+13"],
     ),
     "an order needing 10^13 of a material": (
-        _set("bom", 0, "quantity_per_unit", 1e12),  # O1: 10 x 1e12
+        set_value("bom", 0, "quantity_per_unit", 1e12),  # O1: 10 x 1e12
         [
             "orders [order_id=O1] quantity: needs 10,000,000,000,000 of material X",
             "expected at most 1,000,000,000,000",
         ],
     ),
     "sales amount of 10^16": (
-        _append("sales_history", {"customer_id": "C1", "order_date": "2026-10-02", "amount": 1e16}),
+        append_row("sales_history", {"customer_id": "C1", "order_date": "2026-10-02", "amount": 1e16}),
         ["sales_history [row 2, customer_id=C1] amount: found 1e+16"],
     ),
 }

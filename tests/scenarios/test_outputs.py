@@ -8,13 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from scenarios.batch.scenario_run import BatchItem
 from scenarios.contract.outputs import BATCH_SUMMARY_COLUMNS, FOLDERS, OUTPUT_KINDS, files_of, output_tables
-
-runner = CliRunner()
+from tests.helpers.cli import invoke
 
 ARROW_KINDS = {
     "str": (pa.types.is_string, pa.types.is_large_string, pa.types.is_dictionary),
@@ -29,21 +26,16 @@ def _ok(code_and_output: tuple[int, str]) -> None:
     assert code_and_output[0] == 0, code_and_output[1]
 
 
-def _run(*args: object) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.output
-
-
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One folder of each command, with every optional file written: the demo (plan, grading
     with sales reps, balance and visits, complaints, promise), a grading against an earlier
     one (migrations) and a batch of the demo scenario."""
     out = tmp_path_factory.mktemp("outputs")
-    _ok(_run("demo", "--out", out / "demo", "--quiet"))
+    _ok(invoke("demo", "--out", out / "demo", "--quiet"))
     scenario = out / "demo" / "scenario"
-    _ok(_run("grade", scenario, "--out", out / "regrade", "--previous", out / "demo" / "grading"))
-    _ok(_run("batch", scenario, "--out", out / "batch", "--time-limit", 1, "--workers", 1))
+    _ok(invoke("grade", scenario, "--out", out / "regrade", "--previous", out / "demo" / "grading"))
+    _ok(invoke("batch", scenario, "--out", out / "batch", "--time-limit", 1, "--workers", 1))
     return {
         "plan": out / "demo" / "plan",
         "grade": out / "regrade",
@@ -62,9 +54,7 @@ def test_every_folder_holds_exactly_its_declared_files(written: dict[str, Path])
 
 
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
-def test_every_table_has_its_declared_columns_and_kinds(
-    written: dict[str, Path], folder: str
-) -> None:
+def test_every_table_has_its_declared_columns_and_kinds(written: dict[str, Path], folder: str) -> None:
     for file in FOLDERS[folder]:
         if not file.columns:
             continue

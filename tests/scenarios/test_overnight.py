@@ -8,13 +8,14 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from typer.testing import CliRunner
+import pytest
 
 from cli import app
 from scenarios.generators.scenario import PlantSpec, write_generated
-from tests.shopfloor import carry_out
+from tests.helpers.cli import runner
+from tests.helpers.shopfloor import carry_out
 
-runner = CliRunner()
+pytestmark = pytest.mark.slow
 
 
 def run(*args: object) -> None:

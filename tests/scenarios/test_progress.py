@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from tests.helpers import at, order_row, write_scenario
-
-runner = CliRunner()
+from tests.helpers.cli import runner
 
 
 def shop(progress: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,23 +13,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from tests.helpers import at, customers, order_row, settings_text, write_scenario
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
 T0 = pd.Timestamp("2026-12-01T06:00")
 
 
 def minute(value: Any) -> float:
     return (pd.Timestamp(value) - T0) / pd.Timedelta(minutes=1)
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
 
 
 def planned(

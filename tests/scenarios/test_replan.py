@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from scheduler.problem import StabilityPrices
+from tests.helpers.cli import runner
 
-runner = CliRunner()
 FREEZE = pd.Timestamp("2026-12-01T14:00")
 
 

@@ -7,12 +7,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from tests.helpers import settings_text, tiny_shop, write_scenario
+from tests.helpers.cli import runner
 
-runner = CliRunner()
 SALES = "[grading]\nas_of = 2026-11-30\nbalance = true\n\n[tiers.visit_every_days]\nA = 30\nB = 90\nC = 180\n"
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from scenarios.generators.scenario import PlantSpec, write_generated
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +19,6 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generated(
         tmp_path_factory.mktemp("study") / "plant", PlantSpec(orders=16, seed=8, horizon_days=4, started=0.3)
     )  # with work in progress: O00010 runs on M01, O00002 on M04; O00008, O00012 are done
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
 
 
 STUDY = """

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import settings_text, write_scenario
-from tests.scenarios.test_validate import _append, _set, assert_rejected, base_tables, validate
+from tests.helpers.tables import append_row, assert_rejected, base_tables, set_value, validate
 
 
 def plant_tables() -> dict[str, list[dict[str, Any]]]:
@@ -39,52 +39,56 @@ def test_the_plant_tables_are_valid(tmp_path: Path) -> None:
 
 CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     "unknown calendar": (
-        _set("machines", 0, "calendar", "NIGHT"),
+        set_value("machines", 0, "calendar", "NIGHT"),
         ["machines [machine_id=M1] calendar: unknown calendar NIGHT; expected a calendar from shifts"],
     ),
     "malformed shift time": (
-        _set("shifts", 0, "start", "25:00"),
+        set_value("shifts", 0, "start", "25:00"),
         ["shifts [row 1, calendar_id=TWO, weekday=1] start: found '25:00'", "HH:MM from 00:00 to 24:00"],
     ),
     "shift ending before it starts": (
-        _set("shifts", 1, "end", "13:00"),
+        set_value("shifts", 1, "end", "13:00"),
         ["shifts [row 2, calendar_id=TWO, weekday=1] end: end 13:00 is not after start 14:00"],
     ),
     "shift starting at 24:00": (
-        _set("shifts", 1, "start", "24:00"),
+        set_value("shifts", 1, "start", "24:00"),
         ["shifts [row 2, calendar_id=TWO, weekday=1] start: start 24:00; expected a start before 24:00"],
     ),
     "overlapping shifts": (
-        _append("shifts", {"calendar_id": "TWO", "weekday": 3, "start": "12:00", "end": "16:00"}),
+        append_row("shifts", {"calendar_id": "TWO", "weekday": 3, "start": "12:00", "end": "16:00"}),
         ["calendar_id=TWO, weekday=3] start: window 14:00-22:00 overlaps 12:00-16:00 of the same calendar"],
     ),
     "weekday 8": (
-        _set("shifts", 0, "weekday", 8),
+        set_value("shifts", 0, "weekday", 8),
         ["weekday: found 8; expected a whole number >= 1 and <= 7"],
     ),
     "changeovers on an oven": (
-        _append("changeovers", {"machine_id": "M2", "from_family": "a", "to_family": "b", "minutes": 5}),
+        append_row("changeovers", {"machine_id": "M2", "from_family": "a", "to_family": "b", "minutes": 5}),
         [
             "changeovers [row 3, machine_id=M2, from_family=a, to_family=b] machine_id: machine M2 runs",
         ],
     ),
     "the same changeover twice": (
-        _append("changeovers", {"machine_id": "", "from_family": "dark", "to_family": "light", "minutes": 9}),
+        append_row(
+            "changeovers", {"machine_id": "", "from_family": "dark", "to_family": "light", "minutes": 9}
+        ),
         [
             "changeovers [row 3, machine_id=, from_family=dark, to_family=light] to_family: the same",
         ],
     ),
     "changeover of an unknown machine": (
-        _append("changeovers", {"machine_id": "M9", "from_family": "a", "to_family": "b", "minutes": 5}),
+        append_row("changeovers", {"machine_id": "M9", "from_family": "a", "to_family": "b", "minutes": 5}),
         ["machine_id: unknown machine M9"],
     ),
-    "capacity 0": (_set("machines", 1, "capacity", 0), ["machines [machine_id=M2] capacity: found 0"]),
+    "capacity 0": (set_value("machines", 1, "capacity", 0), ["machines [machine_id=M2] capacity: found 0"]),
     "resumable maybe": (
-        _set("routings", 1, "resumable", "maybe"),
+        set_value("routings", 1, "resumable", "maybe"),
         ["routings [product_id=P, step=20, machine_id=M2] resumable: found 'maybe'; expected true or false"],
     ),
     "a step longer than every working stretch": (
-        _set("orders", 0, "quantity", 700),  # step 10 on M1: 10 + 700 x 1.5 = 1,060 min, two shifts are 960
+        set_value(
+            "orders", 0, "quantity", 700
+        ),  # step 10 on M1: 10 + 700 x 1.5 = 1,060 min, two shifts are 960
         [
             "orders [order_id=O1] quantity: step 10 lasts 1,060 min without a break (resumable is false), "
             "longer than the longest working stretch of M1 (960 min)",

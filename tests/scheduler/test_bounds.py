@@ -16,7 +16,7 @@ from tests.helpers import (
     settings_text,
     two_material_shop,
 )
-from tests.scheduler.test_property import small_plant
+from tests.helpers.plants import small_plant
 
 HORIZON = 1440  # one day
 

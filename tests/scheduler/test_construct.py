@@ -13,7 +13,7 @@ from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.rules import RULE_NAMES
 from scheduler.stop import StopRequest
-from tests.scheduler.test_lns import plant
+from tests.helpers.plants import seeded_plant as plant
 
 
 def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> None:

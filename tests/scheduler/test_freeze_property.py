@@ -7,6 +7,7 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.rules import RULE_NAMES
+
+pytestmark = pytest.mark.slow
 
 SOLVERS = ["cpsat", "cpsat+neighbourhoods", *(f"dispatch:{r}" for r in RULE_NAMES)]
 

@@ -24,16 +24,11 @@ from scheduler.insertion import insert_unscheduled
 from scheduler.lns import MIN_STEP_SECONDS, _choose, improve, merge, neighbourhood, restrict
 from scheduler.objectives import COMPACT
 from scheduler.schedule import Schedule
-
-
-def plant(orders: int, time_limit: float = 4.0):  # type: ignore[no-untyped-def]
-    doc, raw = generate(PlantSpec(orders=orders, seed=3, horizon_days=7))
-    doc["solve"] = {"objective": "weighted_tardiness", "time_limit_s": time_limit, "workers": 1, "seed": 0}
-    return scenario_from_tables("plant", tomli_w.dumps(doc), raw)
+from tests.helpers.plants import changeover_shop, seeded_plant
 
 
 def test_a_neighbourhood_round_trips_and_blocks_the_rest() -> None:
-    scenario = plant(60)
+    scenario = seeded_plant(60)
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     s = insert_unscheduled(dispatch(p, "atc"))
     chosen = _choose(p, s, "time", 10, random.Random(1))
@@ -51,7 +46,7 @@ def test_a_neighbourhood_round_trips_and_blocks_the_rest() -> None:
 
 
 def test_search_improves_and_every_plan_holds() -> None:
-    scenario = plant(60)
+    scenario = seeded_plant(60)
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     start = insert_unscheduled(dispatch(p, "edd"))
     better, steps, improved = improve(start, SolverSettings(1.5, 1, 0), 1.5)
@@ -59,9 +54,10 @@ def test_search_improves_and_every_plan_holds() -> None:
     assert (improved > 0) == (better.tier_cost() < start.tier_cost())
 
 
+@pytest.mark.slow
 def test_large_plants_go_through_neighbourhoods_and_pass_the_checker(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("scheduler.solve.EXACT_ARCS", 10**9)  # the full model is exact: it runs first
-    scenario = plant(120, time_limit=2.0)
+    scenario = seeded_plant(120, time_limit=2.0)
     plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
     s = plan.tables.summary
     assert [r["name"] for r in s["solver"]["rounds"]] == ["weighted tardiness", "neighbourhoods"]
@@ -71,7 +67,7 @@ def test_large_plants_go_through_neighbourhoods_and_pass_the_checker(monkeypatch
 
 
 def test_one_worker_search_is_repeatable() -> None:
-    scenario = plant(60)
+    scenario = seeded_plant(60)
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     start = insert_unscheduled(dispatch(p, "wspt"))
     first = improve(start, SolverSettings(1.0, 1, 7), 1.0)
@@ -84,7 +80,6 @@ def test_a_lone_freed_operation_keeps_its_changeover_after_a_held_one(tmp_path: 
     # may go: an hour after A1 ends for the switch to light, at 90, not at 30.
     from scenarios.contract.model import load_scenario
     from tests.helpers import write_scenario
-    from tests.scheduler.test_plant import changeover_shop
 
     tables = changeover_shop()
     tables["orders"] = tables["orders"][:2]
@@ -110,6 +105,7 @@ def _start_when_freed_alone(p, starts: dict[str, int], freed: str) -> int:  # ty
     return merge(s, n, outcome.schedule).start[first[freed]]
 
 
+@pytest.mark.slow
 def test_lexicographic_plans_of_large_plants_go_through_neighbourhoods_too() -> None:
     doc, raw = generate(PlantSpec(orders=120, seed=3, horizon_days=7))
     doc["solve"] = {"objective": "lexicographic", "time_limit_s": 3.0, "workers": 1, "seed": 0}
@@ -133,7 +129,7 @@ def test_beyond_the_full_model_size_plans_come_from_neighbourhoods_alone(monkeyp
     from scheduler.bounds import cost_lower_bound
 
     monkeypatch.setattr(f"scheduler.solve.{limit}", 100)
-    scenario = plant(60, time_limit=2.0)
+    scenario = seeded_plant(60, time_limit=2.0)
     plan = make_plan(scenario, solve_options(scenario))  # raises if the independent check fails
     s = plan.tables.summary
     assert [r["name"] for r in s["solver"]["rounds"]] == ["neighbourhoods"]
@@ -145,7 +141,6 @@ def _empty_operation_shop(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Z takes no time (0 min/unit, family light); A (dark) takes 60 min; an hour to switch."""
     from scenarios.contract.model import load_scenario
     from tests.helpers import write_scenario
-    from tests.scheduler.test_plant import changeover_shop
 
     tables = changeover_shop()
     tables["orders"] = [tables["orders"][0], {**tables["orders"][1], "order_id": "Z"}]

@@ -12,6 +12,7 @@ import pytest
 from scenarios.contract.model import load_scenario
 from scenarios.pipelines.schedule import check_plan_folder, make_plan, solve_options, write_plan
 from tests.helpers import T0, at, customers, minutes, order_row, rows_by_order, settings_text, write_scenario
+from tests.helpers.plants import changeover_shop
 
 DAY_SHIFT = [{"calendar_id": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(1, 6)]
 
@@ -23,27 +24,6 @@ def plan_of(folder: Path, tables: dict[str, Any], settings: str | None = None, *
 
 def schedule_of(plan: Any) -> dict[str, dict[str, Any]]:
     return {f"{r['order_id']}/{r['step']}": r for r in plan.tables.schedule.to_dict("records")}
-
-
-def changeover_shop() -> dict[str, Any]:
-    """Two dark A orders and a light C order on one press; switching colour takes an hour."""
-    return {
-        "orders": [
-            order_row("A1", 30, due=60, customer="top", product="D"),
-            order_row("C1", 30, due=60, customer="low", product="L"),
-            order_row("A2", 30, due=60, customer="top", product="D"),
-        ],
-        "routings": [
-            {"product_id": "D", "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0, "family": "dark"},
-            {"product_id": "L", "step": 10, "machine_id": "M1", "minutes_per_unit": 1.0, "family": "light"},
-        ],
-        "machines": [{"machine_id": "M1"}],
-        "changeovers": [
-            {"machine_id": "", "from_family": "dark", "to_family": "light", "minutes": 60},
-            {"machine_id": "", "from_family": "light", "to_family": "dark", "minutes": 60},
-        ],
-        "customers": customers({"top": "A", "low": "C"}),
-    }
 
 
 def test_a_changeover_makes_the_lower_tier_wait_for_the_batch_of_a_orders(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,8 @@ from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.check_plant import changeover_rule, working_time
 from scheduler.exact import decimal_of, exact_product, operation_duration
 from scheduler.promise import SearchSettings
+
+pytestmark = pytest.mark.slow
 
 MINUTE = pd.Timedelta(minutes=1)
 

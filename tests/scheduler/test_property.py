@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import tomli_w
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scenarios.contract.errors import NoFeasiblePlanError
-from scenarios.contract.model import Scenario, scenario_from_tables
-from scenarios.generators.scenario import PlantSpec, generate
+from scenarios.contract.model import Scenario
 from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from scheduler.dispatch import dispatch
 from scheduler.objectives import OBJECTIVES
 from scheduler.rules import RULE_NAMES
+from tests.helpers.plants import small_plant
 
-
-def small_plant(orders: int, seed: int, machines: int, objective: str, time_limit: float) -> Scenario:
-    doc, raw = generate(PlantSpec(orders=orders, seed=seed, machines=machines, horizon_days=3))
-    doc["solve"] = {"objective": objective, "time_limit_s": time_limit, "workers": 1, "seed": 0}
-    return scenario_from_tables(f"plant-{seed}", tomli_w.dumps(doc), raw)
+pytestmark = pytest.mark.slow
 
 
 def assert_holds(scenario: Scenario, solver: str) -> None:

@@ -21,7 +21,6 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
 from scenarios.contract.errors import NoFeasiblePlanError
@@ -30,8 +29,8 @@ from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from scheduler.rules import RULE_NAMES
 from tests.helpers import settings_text, write_scenario
+from tests.helpers.cli import runner
 
-runner = CliRunner()
 TUE, WED = "2026-12-01", "2026-12-02"
 
 
