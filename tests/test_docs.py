@@ -95,12 +95,23 @@ def _slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-@pytest.mark.parametrize("page", ["docs/contract.md", "README.md"])
-def test_links_into_the_contract_land_on_a_heading(page: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "prefix"),
+    [("docs/contract.md", ""), ("README.md", "docs/contract.md"), ("docs/architecture.md", "contract.md")],
+)
+def test_links_into_the_contract_land_on_a_heading(page: str, prefix: str) -> None:
     contract = CONTRACT.read_text(encoding="utf-8")
     anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", contract, flags=re.M)}
     text = (REPO / page).read_text(encoding="utf-8")
-    prefix = "" if page == "docs/contract.md" else "docs/contract.md"
     targets = re.findall(rf"\]\({re.escape(prefix)}#([\w\-]+)\)", text)
     assert targets, page
     assert sorted({t for t in targets if t not in anchors}) == []
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/architecture.md", "docs/scheduling.md"])
+def test_every_source_file_a_page_names_exists(page: str) -> None:
+    text = (REPO / page).read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:\w+/)*\w+\.py)`", text))
+    files = [p.relative_to(REPO).as_posix() for p in REPO.rglob("*.py") if ".venv" not in p.parts]
+    assert named, page
+    assert sorted(n for n in named if not any(f == n or f.endswith("/" + n) for f in files)) == []
