@@ -303,7 +303,7 @@ def improve(
             used = max(used, step_began + MIN_STEP_SECONDS)
         if candidate is not incumbent:
             merged = merge(s, n, candidate)
-            if merged.objective_vector(objective) < s.objective_vector(objective):
+            if merged.ranking(objective) < s.ranking(objective):
                 s = merged
                 better += 1
                 if on_better:

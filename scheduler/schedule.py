@@ -78,6 +78,16 @@ class Schedule:
     def is_scheduled(self, order: int) -> bool:
         return self.machine[self.problem.orders[order].first_op] >= 0
 
+    def frozen_left_out(self) -> int:
+        """Frozen or started orders this plan leaves out: then it is no plan of the problem,
+        whatever it costs."""
+        return sum(not self.is_scheduled(i) for i in self.problem.frozen_orders)
+
+    def ranking(self, objective: str) -> tuple[float, ...]:
+        """How plans compare (smaller is better): any plan that keeps every started order
+        before one that does not, then :meth:`objective_vector`."""
+        return (self.frozen_left_out(), *self.objective_vector(objective))
+
     def completion(self, order: int) -> int | None:
         return self.end[self.problem.orders[order].last_op] if self.is_scheduled(order) else None
 

@@ -62,12 +62,7 @@ def solve(
     def tie_break(name: str) -> int:  # the rules in RULE_NAMES order, then the others as made
         return RULE_NAMES.index(name) if name in RULE_NAMES else len(RULE_NAMES) + names.index(name)
 
-    def missing(name: str) -> int:  # started orders a plan leaves out: it is no plan at all
-        return sum(not plans[name].is_scheduled(i) for i in problem.frozen_orders)
-
-    best_rule = min(
-        names, key=lambda r: (missing(r), plans[r].objective_vector(options.objective), tie_break(r))
-    )
+    best_rule = min(names, key=lambda r: (plans[r].ranking(options.objective), tie_break(r)))
     best, source = plans[best_rule], f"dispatch:{best_rule}"
     rounds: list[RoundSummary] = []
     status, bound = "heuristic", None
@@ -76,7 +71,7 @@ def solve(
         if floor is not None and starts.timed_supply_seconds > 0:  # after the starts: they keep their time
             log.info("bound: timed supply, %.1f s", starts.timed_supply_seconds)
             floor = max(floor, timed_supply_bound(problem, starts.timed_supply_seconds, options.workers))
-        pool = [plan for name, plan in plans.items() if not missing(name)]
+        pool = [plan for plan in plans.values() if not plan.frozen_left_out()]
         best, source, status, bound, rounds = _cpsat(
             problem, options, best, source, began, floor, on_progress, stop, pool
         )
@@ -125,7 +120,9 @@ def _cpsat(
     a weighted round: its plan joins the pool."""
     from scheduler.cpsat.model import CpSatModel, SolverSettings, circuit_arcs  # CP-SAT loads only when used
 
-    pool = [*(pool or []), best]
+    # plans that leave out a started or frozen order are no plans: they may cost less than
+    # any real one, and as incumbents they would make CP-SAT's real plans look worse
+    pool = [plan for plan in (*(pool or []), best) if not plan.frozen_left_out()]
 
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
@@ -186,8 +183,9 @@ def _cpsat(
         if stop.requested:
             proved = False
             break
-        best = min(pool, key=lambda plan: plan.objective_vector(options.objective)[: index + 1])
-        incumbent = model.value_of(round_, best)
+        if pool:
+            best = min(pool, key=lambda plan: plan.objective_vector(options.objective)[: index + 1])
+        incumbent = model.value_of(round_, best) if pool else None  # None: no real plan yet
         scale = model.expression(round_)[1]
         label = round_.label(problem.tier_names)
         if incumbent == 0:  # nothing can be better than zero
@@ -195,28 +193,34 @@ def _cpsat(
             bounds.append(0.0)
             model.keep_at_most(round_, 0)
             continue
-        _require_costly_orders(model, problem, round_, incumbent)
+        if incumbent is not None:
+            _require_costly_orders(model, problem, round_, incumbent)
         model.hint(best)
         seconds = max(0.05, (remaining - search_left) / (len(rounds_) - index))
         report = _reporter(problem, round_, index, len(rounds_), total, began, on_progress, floor)
         log.info("CP-SAT round %s, %.1f s", label, seconds)
         outcome = model.solve_round(round_, settings, seconds, report, stop)
         remaining -= outcome.seconds
-        if outcome.schedule is not None and model.value_of(round_, outcome.schedule) <= incumbent:
-            best, source = outcome.schedule, "cpsat"
+        found_plan = outcome.schedule
+        if found_plan is not None and (incumbent is None or model.value_of(round_, found_plan) <= incumbent):
+            best, source = found_plan, "cpsat"
             pool.append(best)
         found = outcome.bound if outcome.bound is not None else 0.0
-        proved &= outcome.status == "OPTIMAL" or (not exact and found * scale >= incumbent)
+        reached = incumbent is not None and found * scale >= incumbent
+        proved &= bool(pool) and (outcome.status == "OPTIMAL" or (not exact and reached))
         bounds.append(found)
         rounds.append(
             RoundSummary(
                 label,
                 outcome.status,
-                model.value_of(round_, best) / scale,
+                model.value_of(round_, best) / scale if pool else None,
                 outcome.bound,
                 outcome.seconds,
             )
         )
+        if not pool:  # CP-SAT found no plan that keeps the started orders either
+            proved = False
+            break
         model.keep_at_most(round_, model.value_of(round_, best))
     if lns and not proved and remaining > 1.0 and not stop.requested:
         best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
@@ -297,7 +301,7 @@ def _neighbourhoods(
     """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
     from scheduler.lns import improve
 
-    start_value = best.objective_vector(objective)
+    start_value = best.ranking(objective)
 
     def report(schedule: Schedule, _: float) -> None:
         if on_progress:
@@ -316,7 +320,7 @@ def _neighbourhoods(
     lns_began = time.perf_counter()
     improved, steps, better = improve(best, settings, seconds, report, stop, objective)
     used = seconds if settings.deterministic else time.perf_counter() - lns_began
-    if improved.objective_vector(objective) < start_value:
+    if improved.ranking(objective) < start_value:
         best, source = improved, "cpsat+lns"
     status = f"FEASIBLE ({better} of {steps} neighbourhoods improved)"
     return best, source, RoundSummary("neighbourhoods", status, best.objective_value(objective), bound, used)

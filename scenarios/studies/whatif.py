@@ -273,7 +273,7 @@ def _base_no_worse(base: Scenario, staging: Path, variants: list[Variant]) -> st
         if not set(variant.changes) <= HARDER_ONLY or not (folder / "schedule.parquet").is_file():
             continue
         candidate = schedule_from_table(problem, read_plan_table(folder, "schedule"))
-        if candidate.objective_vector(objective) < best.objective_vector(objective):
+        if candidate.ranking(objective) < best.ranking(objective):
             best, source = candidate, f"variant {variant.name} without its additions"
     if source is None:
         return None

@@ -21,10 +21,12 @@ from unittest import mock
 
 import pandas as pd
 import pytest
+import tomli_w
 
 from cli import app
 from scenarios.contract.errors import NoFeasiblePlanError
-from scenarios.contract.model import load_scenario
+from scenarios.contract.model import load_scenario, scenario_from_tables
+from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
 from scheduler.rules import RULE_NAMES
@@ -238,11 +240,6 @@ def test_the_check_command_holds_for_the_written_plan(tmp_path: Path) -> None:
 def test_generated_plants_with_work_in_progress_plan_in_every_solver(seed: int, solver: str) -> None:
     """Three-to-eight-step routings, a third of the orders started: every plan holds (make_plan
     runs the independent checker), nothing done comes back, running work stays in place."""
-    import tomli_w
-
-    from scenarios.contract.model import scenario_from_tables
-    from scenarios.generators.scenario import PlantSpec, generate
-
     doc, raw = generate(PlantSpec(orders=30, seed=seed, horizon_days=5, started=0.3))
     doc["solve"] = {"objective": "weighted_tardiness", "time_limit_s": 1, "workers": 1, "seed": 0}
     scenario = scenario_from_tables(f"wip-{seed}", tomli_w.dumps(doc), raw)
@@ -259,3 +256,21 @@ def test_generated_plants_with_work_in_progress_plan_in_every_solver(seed: int, 
     placed = plan.tables.schedule.set_index(["order_id", "step"]).loc[running.index]
     assert (placed["start"] == pd.Timestamp("2026-12-01T06:00")).all()
     assert (placed["working_minutes"] == running["remaining_minutes"]).all()
+
+
+def test_cpsat_keeps_a_started_order_that_every_dispatch_rule_leaves_out() -> None:
+    """Found by test_promise_property: on this generated plant no dispatch rule fits the rest
+    of started order O00003 (two long non-resumable steps on a two-shift machine with
+    downtime). The rules' plans cost less than any real plan, since they leave it out; as
+    CP-SAT's incumbent one made its real plan look worse, and the run ended in exit 3."""
+    doc, raw = generate(PlantSpec(orders=10, seed=147, machines=4, horizon_days=3, started=0.2))
+    doc["solve"] = {"objective": "weighted_tardiness", "time_limit_s": 5, "workers": 1, "seed": 0}
+    scenario = scenario_from_tables("p147", tomli_w.dumps(doc), raw)
+    for rule in RULE_NAMES:
+        with pytest.raises(NoFeasiblePlanError, match="O00003"):
+            make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))
+    plan = make_plan(scenario, solve_options(scenario))
+    orders = plan.tables.orders.set_index("order_id")
+    assert orders.loc["O00003", "status"] == "scheduled"
+    t = plan.tables
+    assert check_plan(check_context(scenario, plan.tiers), t.schedule, t.orders, t.materials, t.summary) == []
