@@ -207,6 +207,7 @@ def _frozen_orders_can_finish(problem: ProblemData) -> None:
     say so when they cannot."""
     _frozen_operations_fit(problem)
     _running_work_fits(problem)
+    _started_orders_have_material(problem)
     est = problem.earliest_starts
     late = []
     for i in sorted(problem.frozen_orders):
@@ -227,6 +228,36 @@ def _frozen_orders_can_finish(problem: ProblemData) -> None:
                 + ", ".join(problem.orders[i].id for i in late[:10])
                 + ("..." if len(late) > 10 else ""),
                 "expected an earlier --freeze-until or a longer [plan] horizon_days",
+            ]
+        )
+
+
+def _started_orders_have_material(problem: ProblemData) -> None:
+    """The steps still ahead of the started (and frozen) orders need their material: all of
+    them together need no more of a material than its stock and receipts inside the horizon."""
+    need: dict[int, int] = {}
+    users: dict[int, set[str]] = {}
+    for d in problem.demands:
+        if d.order in problem.frozen_orders:
+            need[d.material] = need.get(d.material, 0) + d.quantity
+            users.setdefault(d.material, set()).add(problem.orders[d.order].id)
+    short = []
+    for m, needed in sorted(need.items()):
+        material = problem.materials[m]
+        available = material.supply_until(problem.horizon)
+        if needed > available:
+            names = sorted(users[m])
+            short.append(
+                f"material {material.id}: the started order(s) {', '.join(names[:5])}"
+                f"{'...' if len(names) > 5 else ''} still need {needed / material.scale:,.6g}; "
+                f"{available / material.scale:,.6g} is on hand or arrives inside the horizon"
+            )
+    if short:
+        raise NoFeasiblePlanError(
+            [
+                f"{len(short)} material(s) cannot cover the orders started on the shop floor (they may "
+                "not be left out): " + "; ".join(short[:5]),
+                "expected more stock or receipts, or a longer [plan] horizon_days",
             ]
         )
 

@@ -158,6 +158,23 @@ def test_a_started_order_whose_rest_cannot_fit_exits_3_naming_it(tmp_path: Path)
     assert "O2" in info.value.diagnosis[0]
 
 
+def test_started_orders_short_of_the_material_their_next_steps_need_exit_3_naming_it(tmp_path: Path) -> None:
+    """Started orders may not be left out: when their later steps need more of a material
+    than is on hand and arrives, there is no plan (before: a plan below zero stock, which the
+    checker rejected as a bug)."""
+    tables = shop_floor_tables()
+    tables["materials"].append({"material_id": "L", "on_hand": 5})
+    tables["receipts"] = [{"material_id": "L", "arrival": f"{WED}T06:00", "quantity": 2}]
+    tables["bom"].append({"product_id": "P", "material_id": "L", "quantity_per_unit": 1, "step": 20})
+    folder = write_scenario(tmp_path / "s", tables, settings_text(horizon_days=14))
+    result = runner.invoke(app, ["schedule", str(folder), "--out", str(tmp_path / "plan"), "--quiet"])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 3, output
+    # O2 (running) needs 600 at step 20, O4 (step 10 done) 10; O1 is done, O3 not started
+    assert "material L: the started order(s) O2, O4 still need 610; 7 is on hand or arrives" in output
+    assert not (tmp_path / "plan").exists()
+
+
 CORRUPTIONS = {
     "a done step planned again": (
         lambda s, o, m: (
