@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -100,6 +101,7 @@ def files_of(folder: str) -> tuple[str, ...]:
     return tuple(f.name for f in FOLDERS[folder])
 
 
+@cache
 def output_tables() -> dict[str, Mapping[str, str]]:
     """Every output table by file name (a file in several folders is the same table)."""
     return {f.name: f.columns for files in FOLDERS.values() for f in files if f.columns}

@@ -19,6 +19,7 @@ from scenarios.contract.model import Scenario
 from scenarios.contract.outputs import in_order
 from scheduler.build import build_problem
 from scheduler.check import CheckContext, Violation, check_plan
+from scheduler.floors import material_needs
 from scheduler.options import SolveOptions
 from scheduler.plan import PlanTables, plan_tables
 from scheduler.problem import INTEGER_COST_LIMIT, ProblemData, StabilityPrices
@@ -235,18 +236,13 @@ def _frozen_orders_can_finish(problem: ProblemData) -> None:
 def _started_orders_have_material(problem: ProblemData) -> None:
     """The steps still ahead of the started (and frozen) orders need their material: all of
     them together need no more of a material than its stock and receipts inside the horizon."""
-    need: dict[int, int] = {}
-    users: dict[int, set[str]] = {}
-    for d in problem.demands:
-        if d.order in problem.frozen_orders:
-            need[d.material] = need.get(d.material, 0) + d.quantity
-            users.setdefault(d.material, set()).add(problem.orders[d.order].id)
+    started = [i in problem.frozen_orders for i in range(len(problem.orders))]
     short = []
-    for m, needed in sorted(need.items()):
-        material = problem.materials[m]
+    for m, per_order in sorted(material_needs(problem, started).items()):
+        material, needed = problem.materials[m], sum(per_order.values())
         available = material.supply_until(problem.horizon)
         if needed > available:
-            names = sorted(users[m])
+            names = sorted(problem.orders[i].id for i in per_order)
             short.append(
                 f"material {material.id}: the started order(s) {', '.join(names[:5])}"
                 f"{'...' if len(names) > 5 else ''} still need {needed / material.scale:,.6g}; "
