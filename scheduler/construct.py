@@ -39,7 +39,7 @@ BOUND_SHARE = 0.05  # of the time limit, at most MATERIAL_SECONDS: the material 
 @dataclass
 class Starts:
     plans: dict[str, Schedule]  # by name (a rule, or "atc(k=8)+materials"), in the order made
-    floor: float | None = None  # the search-free bound, when it applies
+    floor: float | None = None  # the search-free bound of the cost, when it applies
     timed_supply_seconds: float = 0.0  # what the bound's timed-supply part may take later
 
 
@@ -69,7 +69,7 @@ def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopReques
             if rule == "atc" and weighted:
                 seconds = min(MATERIAL_SECONDS, BOUND_SHARE * options.time_limit_s)
                 floor, choice = search_free_bound(problem, seconds, options.workers, timed=False)
-                starts.floor = None if problem.stability_in_objective else floor
+                starts.floor = floor  # of the cost alone: with priced moves, a first phase's bound
                 starts.timed_supply_seconds = seconds - choice.seconds
                 _atc_variants(problem, choice, starts.plans, stop, time_is_up)
     except Stopped:

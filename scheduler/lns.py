@@ -30,7 +30,7 @@ MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the 
 # postsolve, whose sporadic check failure (OR-Tools 9.15) once aborted a 300 s run
 STEP_PARAMETERS = (("cp_model_probing_level", 0), ("cp_model_presolve", False))
 WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
-KINDS = ("material", "time", "costly")
+KINDS = ("material", "time", "costly")  # and "moved" when moves are priced
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int], linked: bool = 
     links; else an order linked to a held one that would bind it stays held too) are free."""
     free, release = _free_orders(p, s, chosen, linked)
     free_set = set(free)
+    held_orders = [i for i in range(len(p.orders)) if i not in free_set]
     # only the machines and materials the freed orders may use keep what stays around them
     usable = {mode.machine for i in free for k in p.orders[i].operations for mode in p.operations[k].modes}
     needed = {d.material for i in free for d in p.demands_of_order.get(i, ())}
@@ -152,6 +153,7 @@ def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int], linked: bool = 
         running={op_index[k]: at for k, at in p.running.items() if k in op_index},
         started=frozenset(index[i] for i in free if i in p.started),
         done=(),
+        cost_cap=None if p.cost_cap is None else p.cost_cap - sum(_cost(s, i) for i in held_orders),
     )
     return Neighbourhood(sub, free)
 
@@ -180,6 +182,8 @@ def _choose(
     p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random, by_tier: bool = False
 ) -> set[int]:
     movable = sorted(p.movable_orders)
+    if kind == "moved":
+        return _moved_back(p, s, movable, size, rng)
     if kind == "material" and p.demands:
         return _material_users(p, s, movable, size, rng, by_tier)
     if kind == "time":
@@ -248,6 +252,38 @@ def _related(
     return {seed, *nearest}
 
 
+def _moved_back(p: ProblemData, s: Schedule, movable: list[int], size: int, rng: random.Random) -> set[int]:
+    """Re-planning with priced moves: one of the orders whose moves cost most, and the orders
+    nearest to where its operations were and are on their machines (room to move it back)."""
+    prices = p.stability
+    cost: dict[int, float] = {}
+    for k, (m, start) in p.previous.items():
+        if (s.machine[k], s.start[k]) != (m, start):
+            i = p.operations[k].order
+            shift = abs(s.start[k] - start) if s.machine[k] >= 0 else 0
+            cost[i] = (
+                cost.get(i, 0.0) + prices.moved + prices.minute * shift + prices.machine * (s.machine[k] != m)
+            )
+    moved = [i for i in movable if cost.get(i, 0.0) > 0]
+    if not moved:
+        return set()
+    seed = rng.choices(moved, weights=[cost[i] for i in moved])[0]
+    places = set()  # (machine, minute) where the seed's operations were and are
+    for k in p.orders[seed].operations:
+        if k in p.previous:
+            places.add(p.previous[k])
+        if s.machine[k] >= 0:
+            places.add((s.machine[k], s.start[k]))
+    distance: dict[int, int] = {}
+    for m, at in places:
+        for k in s.operations_on[m]:
+            i = p.operations[k].order
+            if i != seed and i in p.movable_orders:
+                distance[i] = min(distance.get(i, 1 << 60), abs(s.start[k] - at))
+    nearest = sorted(distance, key=lambda i: (distance[i], i))[: size - 1]
+    return {seed, *nearest}
+
+
 def _cost(s: Schedule, i: int) -> float:
     p = s.problem
     return p.orders[i].weight * s.tardiness(i) if s.is_scheduled(i) else p.unscheduled_penalty(i)
@@ -274,8 +310,9 @@ def improve(
     used = 0.0
     began = time.perf_counter()
     stop = stop or StopRequest()
+    kinds = tuple(x for kind in KINDS for x in ("moved", kind)) if p.stability_in_objective else KINDS
     while used < seconds - 0.2 and not stop.requested:
-        kind = KINDS[steps % len(KINDS)]
+        kind = kinds[steps % len(kinds)]
         chosen = _choose(p, s, kind, size, rng, by_tier=objective == Objective.LEXICOGRAPHIC)
         steps += 1
         if not chosen:

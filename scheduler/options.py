@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scheduler.objectives import Objective, objective_named
-from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
+from scheduler.problem import DEFAULT_STABILITY_BUDGET, DEFAULT_STABILITY_WEIGHT, StabilityPrices
 from scheduler.rules import RULE_NAMES
 
 SOLVERS = ("cpsat", *(f"dispatch:{r}" for r in RULE_NAMES))
@@ -31,6 +31,8 @@ class SolveOptions:
     stability_sequence: float = StabilityPrices.sequence
     stability_moved: float = StabilityPrices.moved
     stability_minute: float = StabilityPrices.minute
+    # ... within this share above the cheapest re-plan found (weighted tardiness; scheduler/budget.py)
+    stability_budget: float = DEFAULT_STABILITY_BUDGET
 
     @property
     def stability_prices(self) -> StabilityPrices:
@@ -52,6 +54,7 @@ class SolveOptions:
             self.stability_sequence,
             self.stability_moved,
             self.stability_minute,
+            self.stability_budget,
         )
         if self.time_limit_s <= 0 or self.workers < 0 or self.seed < 0 or min(prices) < 0:
-            raise ValueError("time limit must be > 0, workers, seed and the stability prices >= 0")
+            raise ValueError("time limit must be > 0, workers, seed and the stability prices and budget >= 0")

@@ -237,6 +237,7 @@ def _stability(problem: ProblemData, s: Schedule) -> dict[str, Any] | None:
         "sequence_changes": moves.sequence,
         "minutes_moved": moves.minutes,
         "cost": s.stability_cost(),
+        "cost_cap": problem.cost_cap,  # the most the plan's objective_value could be (the budget)
     }
 
 

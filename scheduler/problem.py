@@ -206,6 +206,9 @@ class ProblemData:
     started: frozenset[int] = frozenset()
     done: tuple[DoneOrder, ...] = ()
     deadlines: dict[int, int] = field(default_factory=dict)  # order -> latest completion (promises)
+    # re-planning within a budget: the most the orders' weighted tardiness plus penalties may
+    # total (moves are priced on top; see scheduler/solve.py)
+    cost_cap: float | None = None
 
     @property
     def stability_in_objective(self) -> bool:
@@ -422,6 +425,9 @@ class ProblemData:
 # Re-planning with a previous plan: moves cost StabilityPrices times ``[solve]
 # stability_weight`` (0: off).
 DEFAULT_STABILITY_WEIGHT = 1.0
+# ... and a weighted-tardiness re-plan costs at most this share more than the cheapest one
+# found with moves free (``[solve] stability_budget``)
+DEFAULT_STABILITY_BUDGET = 0.05
 
 # The objective's largest value, in the solver's integer units: CP-SAT sums the penalty
 # and tardiness terms in 64-bit integers, and each of the two may reach this much.

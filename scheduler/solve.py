@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import timed_supply_bound
+from scheduler.budget import (
+    PHASES,
+    capped,
+    moves_free,
+    phase_limits,
+    phase_progress,
+    phase_rounds,
+    rebound,
+)
 from scheduler.compact import left_shift
 from scheduler.construct import starting_plans
 from scheduler.insertion import keep_previous
@@ -71,10 +80,15 @@ def solve(
         if floor is not None and starts.timed_supply_seconds > 0:  # after the starts: they keep their time
             log.info("bound: timed supply, %.1f s", starts.timed_supply_seconds)
             floor = max(floor, timed_supply_bound(problem, starts.timed_supply_seconds, options.workers))
-        pool = [plan for plan in plans.values() if not plan.frozen_left_out()]
-        best, source, status, bound, rounds = _cpsat(
-            problem, options, best, source, began, floor, on_progress, stop, pool
-        )
+        if _within_budget(problem, options):
+            best, source, status, bound, rounds = _two_phases(
+                problem, options, plans, floor, began, on_progress, stop
+            )
+        else:
+            pool = [plan for plan in plans.values() if not plan.frozen_left_out()]
+            best, source, status, bound, rounds = _cpsat(
+                problem, options, best, source, began, floor, on_progress, stop, pool
+            )
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
     shifted = left_shift(best)  # earlier starts never cost tardiness, but they may move operations
@@ -101,6 +115,57 @@ def solve(
         interrupted=stop.requested,
         stop_reason=stop.reason if stop.requested else "",
     )
+
+
+def _within_budget(problem: ProblemData, options: SolveOptions) -> bool:
+    """A weighted-tardiness re-plan with priced moves runs in two phases (scheduler/budget.py)."""
+    return problem.stability_in_objective and options.objective == Objective.WEIGHTED_TARDINESS
+
+
+def _two_phases(
+    problem: ProblemData,
+    options: SolveOptions,
+    plans: dict[str, Schedule],
+    floor: float | None,
+    began: float,
+    on_progress: Callable[[ProgressEvent], None] | None,
+    stop: StopRequest,
+) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
+    """The cheapest re-plan with moves free, then the best with moves priced whose cost stays
+    within ``options.stability_budget`` of it. No bound: the last phase's covers moves too."""
+    limits = phase_limits(options.time_limit_s, time.perf_counter() - began, options.workers == 1)
+    found: dict[str, Schedule] = {}
+    sources = {name: f"dispatch:{name}" for name in plans}
+    statuses: list[str] = []
+    rounds: list[RoundSummary] = []
+    best, source = next(iter(plans.values())), ""  # replaced by each phase
+    for suffix, limit in zip(PHASES, limits, strict=True):
+        if found:  # the priced phase: its cap from the cheapest plan of the free one
+            phase = capped(problem, found[PHASES[0]].tier_cost(), options.stability_budget)
+        else:
+            phase = moves_free(problem)
+        pool = rebound({**plans, **found}, phase)
+        pool = {name: plan for name, plan in pool.items() if not plan.frozen_left_out()} or pool
+        name = min(pool, key=lambda n: pool[n].ranking(options.objective))
+        source = sources[name]
+        report = phase_progress(on_progress, suffix, options.time_limit_s) if suffix else on_progress
+        best, source, status, _, phase_rounds_ = _cpsat(
+            phase,
+            replace(options, time_limit_s=limit),
+            pool[name],
+            source,
+            began,
+            floor if suffix == PHASES[0] else None,
+            report,
+            stop,
+            list(pool.values()),
+        )
+        found[suffix] = best
+        sources[suffix] = source
+        statuses.append(status)
+        rounds += phase_rounds(phase_rounds_, suffix) if suffix else phase_rounds_
+    status = "optimal" if all(s == "optimal" for s in statuses) else "feasible"
+    return best, source, status, None, rounds
 
 
 def _cpsat(

@@ -15,7 +15,7 @@ from scenarios.contract.errors import Problem
 from scenarios.contract.schema import MAX_HORIZON_DAYS, MAX_WEIGHT, number_text
 from scheduler.objectives import OBJECTIVES
 from scheduler.options import SolveOptions
-from scheduler.problem import DEFAULT_STABILITY_WEIGHT, StabilityPrices
+from scheduler.problem import DEFAULT_STABILITY_BUDGET, DEFAULT_STABILITY_WEIGHT, StabilityPrices
 
 SETTINGS_FILE = "scenario.toml"
 FIRST_PLAN_START = pd.Timestamp("1900-01-01")  # beyond these, the years of history, horizon and
@@ -86,6 +86,7 @@ ALLOWED_KEYS: dict[str, set[str]] = {
         "stability_sequence",
         "stability_moved",
         "stability_minute",
+        "stability_budget",
     },
 }
 
@@ -232,6 +233,7 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
         stability_sequence=prices["stability_sequence"],
         stability_moved=prices["stability_moved"],
         stability_minute=prices["stability_minute"],
+        stability_budget=prices["stability_budget"],
     )
     if start is None or any(p.severity == "error" for p in r.problems):
         return None, r.problems
@@ -239,13 +241,14 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
 
 
 def _stability_prices(r: _Reader, values: dict[str, Any]) -> dict[str, float]:
-    """[solve] stability_weight and the three prices of moves it multiplies."""
+    """[solve] stability_weight, the four prices of moves it multiplies and the cost budget."""
     defaults = {
         "stability_weight": DEFAULT_STABILITY_WEIGHT,
         "stability_machine": StabilityPrices.machine,
         "stability_sequence": StabilityPrices.sequence,
         "stability_moved": StabilityPrices.moved,
         "stability_minute": StabilityPrices.minute,
+        "stability_budget": DEFAULT_STABILITY_BUDGET,
     }
     return {k: r.number("solve", values, k, d, strict=False, maximum=MAX_WEIGHT) for k, d in defaults.items()}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -106,6 +107,9 @@ class CpSatModel:
             if not (relaxed and add is constraints.add_changeovers):
                 add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
+        if problem.cost_cap is not None:  # integer units, rounded down: the cap holds exactly
+            cap = math.floor(problem.cost_cap * self.scale + 1e-6)
+            self.model.add(objective.tier_cost(problem, self.vars, self.scale) <= cap)
         self._makespan: cp_model.IntVar | None = None
         self.stability = (
             objective.stability_variables(self.model, problem, self.vars)
