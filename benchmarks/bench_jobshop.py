@@ -1,11 +1,14 @@
 """Scheduling quality on public job-shop instances, through the product's own pipeline.
 
-Every instance becomes a scenario (scenarios/generators/jobshop.py) and is planned exactly as
+Job shops (makespan, total weighted tardiness; ``../shared/benchdata``) and flexible job
+shops (makespan, alternative machines with their own durations: Brandimarte mk01-mk10 and
+Hurink la21-la25 in three sets, ``benchmarks/data/flexible``). Every instance becomes a
+scenario (scenarios/generators/jobshop.py) and is planned exactly as
 `tierplan schedule` plans it: dispatch rules, CP-SAT warm-started from the best rule,
 independent check. Printed per instance: the best dispatch rule (the baseline of this
 run), tierplan's value and bound, and the best-known value from the literature.
 
-    python benchmarks/bench_jobshop.py [--kind makespan|twt|both] [--time-limit 60] [--workers 0]
+    python benchmarks/bench_jobshop.py [--kind makespan|twt|both|flexible] [--time-limit 60] [--workers 0]
                                        [--instances ft10 la21 ...] [--quick] [--peer]
 
 ``--peer`` also solves each instance with PyJobShop (``pip install pyjobshop``, which
@@ -22,10 +25,11 @@ import time
 from pathlib import Path
 
 from scenarios.contract.model import scenario_from_tables
-from scenarios.generators.jobshop import jobshop_settings, jobshop_tables
+from scenarios.generators.jobshop import flexible_tables, jobshop_settings, longest_minutes, read_flexible
 from scenarios.pipelines.schedule import make_plan, solve_options
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "benchdata"
+FLEXIBLE = Path(__file__).resolve().parent / "data" / "flexible"
 MAKESPAN = [
     "ft06",
     "ft10",
@@ -43,32 +47,52 @@ MAKESPAN = [
     "ta21",
 ]
 TWT = [f"{b}_f{f}" for b in ("abz5", "la16", "la21", "mt10", "orb01", "orb05") for f in ("1.3", "1.5")]
-QUICK = {"makespan": ["ft06", "ft10", "la16", "ta01"], "twt": ["la16_f1.5", "mt10_f1.5", "orb05_f1.5"]}
+QUICK = {
+    "makespan": ["ft06", "ft10", "la16", "ta01"],
+    "twt": ["la16_f1.5", "mt10_f1.5", "orb05_f1.5"],
+    "flexible": ["brandimarte-mk01", "brandimarte-mk04", "hurink-vdata-la21"],
+}
+
+
+def load_instances(kind: str) -> dict[str, dict]:
+    """Per instance: ``jobs`` (per job, per operation, the (machine, minutes) alternatives),
+    the optional due dates, weights and release dates, and ``known``, the best-known value."""
+    if kind == "flexible":
+        known = json.loads((FLEXIBLE / "known.json").read_text())
+        return {
+            name: {"jobs": read_flexible((FLEXIBLE / f"{name}.txt").read_text()), "known": k["best_known"]}
+            for name, k in known.items()
+        }
+    raw = json.loads((DATA / f"jobshop_{kind}.json").read_text())
+    return {
+        name: {
+            **d,
+            "jobs": [
+                [[(m, t)] for m, t in zip(*job, strict=True)]
+                for job in zip(d["machines"], d["durations"], strict=True)
+            ],
+            "known": d.get("optimum") or d.get("upper_bound") if kind == "makespan" else d.get("best_known"),
+        }
+        for name, d in raw.items()
+    }
 
 
 def run_instance(kind: str, name: str, data: dict, time_limit: float, workers: int) -> dict:
-    objective = "makespan" if kind == "makespan" else "weighted_tardiness"
-    tables = jobshop_tables(
-        data["machines"],
-        data["durations"],
-        data.get("due_dates"),
-        data.get("weights"),
-        data.get("release_dates"),
-    )
-    scenario = scenario_from_tables(
-        name, jobshop_settings(data["durations"], objective, time_limit, workers), tables
-    )
+    objective = "weighted_tardiness" if kind == "twt" else "makespan"
+    jobs = data["jobs"]
+    tables = flexible_tables(jobs, data.get("due_dates"), data.get("weights"), data.get("release_dates"))
+    settings = jobshop_settings([[t] for t in longest_minutes(jobs)], objective, time_limit, workers)
+    scenario = scenario_from_tables(name, settings, tables)
     began = time.perf_counter()
     summary = make_plan(scenario, solve_options(scenario)).tables.summary
-    known = data.get("optimum") or data.get("upper_bound") if kind == "makespan" else data.get("best_known")
     return {
         "instance": name,
-        "size": f"{len(data['machines'])}x{len(data['machines'][0])}",
+        "size": f"{len(jobs)}x{len(tables['machines'])}",
         "dispatch": min(summary["solver"]["dispatch_rules"].values()),
         "tierplan": summary["objective_value"],
         "bound": summary["best_bound"],
         "status": summary["status"],
-        "known": known,
+        "known": data["known"],
         "seconds": round(time.perf_counter() - began, 1),
     }
 
@@ -77,24 +101,27 @@ def peer_value(kind: str, data: dict, time_limit: float, workers: int) -> float 
     """PyJobShop's best value on the instance within the limit (None: no solution)."""
     from pyjobshop import Model  # a benchmark-only dependency
 
+    jobs = data["jobs"]
     model = Model()
-    machines = [model.add_machine() for _ in range(1 + max(max(row) for row in data["machines"]))]
-    for j, (route, durations) in enumerate(zip(data["machines"], data["durations"], strict=True)):
-        due = data.get("due_dates")
+    used = 1 + max(m for operations in jobs for alternatives in operations for m, _ in alternatives)
+    machines = [model.add_machine() for _ in range(used)]
+    due = data.get("due_dates")
+    for j, operations in enumerate(jobs):
         job = model.add_job(
-            weight=(data.get("weights") or [1] * len(data["machines"]))[j],
-            release_date=(data.get("release_dates") or [0] * len(data["machines"]))[j],
+            weight=(data.get("weights") or [1] * len(jobs))[j],
+            release_date=(data.get("release_dates") or [0] * len(jobs))[j],
             due_date=due[j] if due else None,
         )
-        tasks = [model.add_task(job) for _ in route]
-        for task, machine, duration in zip(tasks, route, durations, strict=True):
-            model.add_mode(task, machines[machine], duration)
+        tasks = [model.add_task(job) for _ in operations]
+        for task, alternatives in zip(tasks, operations, strict=True):
+            for machine, minutes in alternatives:
+                model.add_mode(task, machines[machine], minutes)
         for a, b in itertools.pairwise(tasks):
             model.add_end_before_start(a, b)
-    if kind == "makespan":
-        model.set_objective(weight_makespan=1)
-    else:
+    if kind == "twt":
         model.set_objective(weight_total_tardiness=1)
+    else:
+        model.set_objective(weight_makespan=1)
     result = model.solve(time_limit=time_limit, display=False, num_workers=workers or None)
     return None if result.best is None or result.objective == float("inf") else float(result.objective)
 
@@ -109,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", choices=["makespan", "twt", "both"], default="both")
+    parser.add_argument("--kind", choices=["makespan", "twt", "both", "flexible"], default="both")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--instances", nargs="*")
@@ -119,14 +146,13 @@ def main() -> None:
     time_limit = 10.0 if args.quick else args.time_limit
     kinds = ["makespan", "twt"] if args.kind == "both" else [args.kind]
     for kind in kinds:
-        instances = json.loads(
-            (DATA / f"jobshop_{'makespan' if kind == 'makespan' else 'twt'}.json").read_text()
-        )
-        names = args.instances or (QUICK[kind] if args.quick else (MAKESPAN if kind == "makespan" else TWT))
+        instances = load_instances(kind)
+        listed = {"makespan": MAKESPAN, "twt": TWT, "flexible": sorted(instances)}[kind]
+        names = args.instances or (QUICK[kind] if args.quick else listed)
         names = [n for n in names if n in instances]
         print(f"\n{kind}: {len(names)} instances, {time_limit:g} s each, workers={args.workers}")
         print(
-            f"{'instance':<12}{'size':>7}{'dispatch':>10}{'tierplan':>10}{'bound':>10}{'known':>8}"
+            f"{'instance':<20}{'size':>7}{'dispatch':>10}{'tierplan':>10}{'bound':>10}{'known':>8}"
             f"{'gap':>8}{'vs rule':>9}{'s':>7}{'peer':>8}{'peer gap':>9}  status"
         )
         rows = []
@@ -140,7 +166,7 @@ def main() -> None:
             vs = r["tierplan"] / r["dispatch"] if r["dispatch"] else 1.0
             bound = "-" if r["bound"] is None else f"{r['bound']:.0f}"
             print(
-                f"{r['instance']:<12}{r['size']:>7}{r['dispatch']:>10.0f}{r['tierplan']:>10.0f}{bound:>10}"
+                f"{r['instance']:<20}{r['size']:>7}{r['dispatch']:>10.0f}{r['tierplan']:>10.0f}{bound:>10}"
                 f"{r['known'] if r['known'] is not None else '-':>8}"
                 f"{'-' if g is None else f'{g:.1%}':>8}{vs:>9.2f}{r['seconds']:>7.1f}"
                 f"{peer_text:>8}"

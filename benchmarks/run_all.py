@@ -14,6 +14,7 @@ SCENARIOS = "--loads 0.85 1.0 --covers 0.9 1.0"
 BENCHMARKS = [  # script and its arguments
     "bench_grading.py --repeat 5",
     "bench_jobshop.py --kind both --time-limit 60 --peer",
+    "bench_jobshop.py --kind flexible --time-limit 30 --peer",
     f"bench_plants.py --sizes 200 --time-limit 60 {SCENARIOS}",
     f"bench_plants.py --sizes 2000 --time-limit 300 {SCENARIOS}",
     "bench_peer.py --sizes 80 200 2000",

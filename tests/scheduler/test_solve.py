@@ -11,7 +11,14 @@ import tomli_w
 
 from scenarios.contract.freeze import Frozen
 from scenarios.contract.model import Scenario, scenario_from_tables
-from scenarios.generators.jobshop import jobshop_settings, jobshop_tables
+from scenarios.generators.jobshop import (
+    START,
+    flexible_tables,
+    jobshop_settings,
+    jobshop_tables,
+    longest_minutes,
+    read_flexible,
+)
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import make_plan, solve_options
 from scheduler.rules import RULE_NAMES
@@ -94,3 +101,27 @@ def test_job_shop_weighted_tardiness_is_zero_where_it_can_be() -> None:
     scenario = jobshop_scenario("twt", "la16_f1.6", 20)
     s = make_plan(scenario, solve_options(scenario)).tables.summary
     assert s["objective_value"] == DATA["twt"]["la16_f1.6"]["best_known"] == 0
+
+
+@pytest.mark.parametrize(("name", "optimum"), [("kacem-k1", 11), ("kacem-k2", 11), ("kacem-k3", 7)])
+def test_flexible_job_shop_makespan_optimum(name: str, optimum: int) -> None:
+    """Kacem's flexible job shops: the proven optimum, each operation on one of its machines
+    for that machine's minutes, the operations of a job in order."""
+    jobs = read_flexible((Path(__file__).parent.parent / "data" / "flexible" / f"{name}.txt").read_text())
+    settings = jobshop_settings([[t] for t in longest_minutes(jobs)], "makespan", 20, 1)
+    scenario = scenario_from_tables(name, settings, flexible_tables(jobs))
+    plan = make_plan(scenario, solve_options(scenario)).tables
+    assert plan.summary["status"] == "optimal"
+    schedule = plan.schedule.sort_values(["order_id", "step"])
+    assert len(schedule) == sum(len(operations) for operations in jobs)
+    for row in schedule.itertuples():
+        alternatives = dict(jobs[int(row.order_id[1:])][row.step - 1])
+        machine = int(row.machine_id[1:])
+        assert machine in alternatives
+        assert (row.end - row.start) == pd.Timedelta(minutes=alternatives[machine])
+    for _, job in schedule.groupby("order_id"):
+        assert (job["start"].iloc[1:].to_numpy() >= job["end"].iloc[:-1].to_numpy()).all()
+    for _, machine in schedule.sort_values("start").groupby("machine_id"):
+        assert (machine["start"].iloc[1:].to_numpy() >= machine["end"].iloc[:-1].to_numpy()).all()
+    assert (schedule["end"].max() - START) == pd.Timedelta(minutes=optimum)
+    assert plan.summary["objective_value"] == optimum
