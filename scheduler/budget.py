@@ -2,9 +2,11 @@
 
 A breakdown forces some moves; prices on moves alone either keep a re-plan near the old
 plan at any cost in lateness or let it wander off. So a weighted-tardiness re-plan runs
-in two phases: with moves free, the cheapest re-plan the search finds (its cost: weighted
-tardiness plus penalties); then, with the moves priced, the best plan whose cost stays
-within ``[solve] stability_budget`` (a share) of that cheapest one. The cap is a
+in two phases: with moves nearly free (a hundredth of their prices: work moves only where
+that saves cost, instead of drifting between equally good places), the cheapest re-plan
+the search finds (its cost: weighted tardiness plus penalties); then, with the moves
+priced, the best plan whose cost stays within ``[solve] stability_budget`` (a share) of
+that cheapest one. The cap is a
 constraint of the second phase's models and of each neighbourhood (less what the orders
 outside it cost).
 """
@@ -14,18 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from scheduler.problem import ProblemData, StabilityPrices
+from scheduler.problem import ProblemData
 from scheduler.result import ProgressEvent, RoundSummary
 from scheduler.schedule import Schedule
 
-PHASES = ("(moves free)", "")  # the phases' round-name suffixes
+PHASES = ("(cost first)", "")  # the phases' round-name suffixes
 SHARES = (0.5, 0.5)  # of the time left for the search: each phase's share
+TIE_BREAK = 0.01  # the first phase's share of the move prices
 COST_TOLERANCE = 1e-6  # a plan at the cap, computed in floating point, is within it
 
 
-def moves_free(problem: ProblemData) -> ProblemData:
-    """The same re-plan with moves at no price: its plans are judged by cost alone."""
-    return replace(problem, stability=StabilityPrices(0.0, 0.0, 0.0, 0.0))
+def moves_nearly_free(problem: ProblemData) -> ProblemData:
+    """The same re-plan with moves at a hundredth of their price: judged by cost, moves
+    breaking ties."""
+    return replace(problem, stability=problem.stability.times(TIE_BREAK))
 
 
 def capped(problem: ProblemData, cheapest: float, share: float) -> ProblemData:

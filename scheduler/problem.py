@@ -426,7 +426,7 @@ class ProblemData:
 # stability_weight`` (0: off).
 DEFAULT_STABILITY_WEIGHT = 1.0
 # ... and a weighted-tardiness re-plan costs at most this share more than the cheapest one
-# found with moves free (``[solve] stability_budget``)
+# found with moves nearly free (``[solve] stability_budget``)
 DEFAULT_STABILITY_BUDGET = 0.05
 
 # The objective's largest value, in the solver's integer units: CP-SAT sums the penalty

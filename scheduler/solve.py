@@ -11,7 +11,7 @@ from scheduler.bounds import timed_supply_bound
 from scheduler.budget import (
     PHASES,
     capped,
-    moves_free,
+    moves_nearly_free,
     phase_limits,
     phase_progress,
     phase_rounds,
@@ -131,7 +131,7 @@ def _two_phases(
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
-    """The cheapest re-plan with moves free, then the best with moves priced whose cost stays
+    """The cheapest re-plan with moves nearly free, then the best with moves priced whose cost stays
     within ``options.stability_budget`` of it. No bound: the last phase's covers moves too."""
     limits = phase_limits(options.time_limit_s, time.perf_counter() - began, options.workers == 1)
     found: dict[str, Schedule] = {}
@@ -143,7 +143,7 @@ def _two_phases(
         if found:  # the priced phase: its cap from the cheapest plan of the free one
             phase = capped(problem, found[PHASES[0]].tier_cost(), options.stability_budget)
         else:
-            phase = moves_free(problem)
+            phase = moves_nearly_free(problem)
         pool = rebound({**plans, **found}, phase)
         pool = {name: plan for name, plan in pool.items() if not plan.frozen_left_out()} or pool
         name = min(pool, key=lambda n: pool[n].ranking(options.objective))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
+
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario
-from scheduler.budget import capped, moves_free, phase_limits, rebound
+from scheduler.budget import TIE_BREAK, capped, moves_nearly_free, phase_limits, rebound
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
@@ -62,7 +64,7 @@ def test_neighbourhoods_never_leave_the_cap_and_move_work_back() -> None:
     assert (improved > 0) == (better.objective_vector(objective) < start.objective_vector(objective))
 
 
-def test_plans_over_the_cap_are_left_out_and_moves_free_prices_nothing() -> None:
+def test_plans_over_the_cap_are_left_out_and_the_first_phase_prices_moves_at_a_hundredth() -> None:
     scenario = seeded_plant(40)
     free = build_scenario_problem(scenario, grade_scenario(scenario))
     edd, atc = (insert_unscheduled(dispatch(free, rule)) for rule in ("edd", "atc"))
@@ -70,8 +72,11 @@ def test_plans_over_the_cap_are_left_out_and_moves_free_prices_nothing() -> None
     assert low.tier_cost() < high.tier_cost()
     problem = _replanned(free, edd)
     assert set(rebound({"low": low, "high": high}, capped(problem, low.tier_cost(), 0.0))) == {"low"}
-    assert moves_free(problem).stability.values == (0.0, 0.0, 0.0, 0.0)
-    assert rebound({"atc": atc}, moves_free(problem))["atc"].stability_cost() == 0.0
+    nearly_free = moves_nearly_free(problem)
+    assert nearly_free.stability.values == tuple(v * TIE_BREAK for v in problem.stability.values)
+    full = rebound({"atc": atc}, problem)["atc"].stability_cost()
+    assert full > 0
+    assert rebound({"atc": atc}, nearly_free)["atc"].stability_cost() == pytest.approx(full * TIE_BREAK)
 
 
 def test_the_phases_share_the_time() -> None:
