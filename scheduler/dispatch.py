@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
+from dataclasses import replace
 
 from scheduler.atcs import AtcsPicker
 from scheduler.problem import NO_FAMILY, Mode, ProblemData
@@ -48,6 +49,43 @@ def dispatch(
     greedy choice, :func:`material_selection`); ``lookahead``: ATC's k; ``runs``: simulation
     runs before the orders that did not finish are left out where they were."""
     rule = rule_named(rule) if isinstance(rule, str) else rule
+    schedule = _dispatch_all(problem, rule, stop, left_out, lookahead, runs)
+    if all(schedule.is_scheduled(i) for i in problem.frozen_orders):
+        return schedule
+    return _started_orders_first(problem, rule, stop, left_out, lookahead, runs) or schedule
+
+
+def _started_orders_first(
+    problem: ProblemData,
+    rule: DispatchRule,
+    stop: StopRequest | None,
+    left_out: frozenset[int] | None,
+    lookahead: float,
+    runs: int,
+) -> Schedule | None:
+    """The started orders placed by the rule on their own, then the rest around them: a
+    started order must finish, and the non-delay simulation may fill its machines with other
+    work while it waits between steps. None when the started orders do not fit even alone."""
+    frozen = problem.frozen_orders
+    ranked = order_priority(problem, rule, lookahead)
+    others = set(range(len(problem.orders))) - frozen
+    ready, _ = allocate_materials(problem, [i for i in ranked if i in frozen], others)
+    first, failed = _Simulation(problem, rule, ready, others, stop, lookahead).run()
+    if failed & frozen:
+        return None
+    placed = {k: (first.machine[k], first.start[k]) for i in frozen for k in problem.orders[i].operations}
+    rest = _dispatch_all(replace(problem, fixed=placed), rule, stop, left_out, lookahead, runs)
+    return Schedule(problem, rest.machine, rest.start)
+
+
+def _dispatch_all(
+    problem: ProblemData,
+    rule: DispatchRule,
+    stop: StopRequest | None,
+    left_out: frozenset[int] | None,
+    lookahead: float,
+    runs: int,
+) -> Schedule:
     excluded: set[int] = set()
     ranked = order_priority(problem, rule, lookahead)
     frozen = problem.frozen_orders

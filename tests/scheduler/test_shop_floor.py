@@ -25,7 +25,7 @@ import tomli_w
 
 from cli import app
 from scenarios.contract.errors import NoFeasiblePlanError
-from scenarios.contract.model import load_scenario, scenario_from_tables
+from scenarios.contract.model import Scenario, load_scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import check_context, make_plan, solve_options
 from scheduler.check import check_plan
@@ -275,18 +275,35 @@ def test_generated_plants_with_work_in_progress_plan_in_every_solver(seed: int, 
     assert (placed["working_minutes"] == running["remaining_minutes"]).all()
 
 
-def test_cpsat_keeps_a_started_order_that_every_dispatch_rule_leaves_out() -> None:
-    """Found by test_promise_property: on this generated plant no dispatch rule fits the rest
-    of started order O00003 (two long non-resumable steps on a two-shift machine with
-    downtime). The rules' plans cost less than any real plan, since they leave it out; as
-    CP-SAT's incumbent one made its real plan look worse, and the run ended in exit 3."""
+def _plant_147() -> Scenario:
+    """Found by test_promise_property: the rules' plain simulation cannot fit the rest of
+    started order O00003 here (two long non-resumable steps on a two-shift machine with
+    downtime, and other work fills the machine while it waits between steps)."""
     doc, raw = generate(PlantSpec(orders=10, seed=147, machines=4, horizon_days=3, started=0.2))
     doc["solve"] = {"objective": "weighted_tardiness", "time_limit_s": 5, "workers": 1, "seed": 0}
-    scenario = scenario_from_tables("p147", tomli_w.dumps(doc), raw)
+    return scenario_from_tables("p147", tomli_w.dumps(doc), raw)
+
+
+def test_every_dispatch_rule_keeps_a_started_order_by_placing_started_orders_first() -> None:
+    """Where the simulation leaves a started order out (test_property found a second plant,
+    dispatch:edd, 6 orders, seed 595), the rule places the started orders alone first, then
+    the rest around them."""
+    scenario = _plant_147()
     for rule in RULE_NAMES:
-        with pytest.raises(NoFeasiblePlanError, match="O00003"):
-            make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))
-    plan = make_plan(scenario, solve_options(scenario))
+        plan = make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))
+        assert plan.tables.orders.set_index("order_id").loc["O00003", "status"] == "scheduled"
+
+
+def test_cpsat_keeps_a_started_order_that_every_dispatch_rule_leaves_out() -> None:
+    """Without the started-orders-first pass every rule's plan leaves O00003 out and costs
+    less than any real plan; as CP-SAT's incumbent one made its real plan look worse, and
+    the run ended in exit 3."""
+    scenario = _plant_147()
+    with mock.patch("scheduler.dispatch._started_orders_first", return_value=None):
+        for rule in RULE_NAMES:
+            with pytest.raises(NoFeasiblePlanError, match="O00003"):
+                make_plan(scenario, solve_options(scenario, solver=f"dispatch:{rule}"))
+        plan = make_plan(scenario, solve_options(scenario))
     orders = plan.tables.orders.set_index("order_id")
     assert orders.loc["O00003", "status"] == "scheduled"
     t = plan.tables
