@@ -229,7 +229,10 @@ class CpSatModel:
         if self.relaxed:
             params.cp_model_probing_level = 0
         for key, value in settings.parameters:
-            setattr(params, key, value)
+            if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
+                getattr(params, key).extend(value)
+            else:
+                setattr(params, key, value)
         if settings.deterministic:
             params.max_deterministic_time = max(0.01, seconds * DETERMINISTIC_PER_SECOND)
             params.max_time_in_seconds = max(WALL_GUARD_MIN_S, WALL_GUARD * seconds)  # a guard only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +96,14 @@ def test_job_shop_makespan_optimum(name: str, optimum: int) -> None:
     s = make_plan(scenario, solve_options(scenario)).tables.summary
     assert s["objective_value"] == optimum
     assert s["status"] == "optimal"
+
+
+def test_extra_cp_sat_parameters_may_be_lists() -> None:
+    """Repeated CP-SAT fields (the portfolio's ``subsolvers``) are extended, not assigned."""
+    scenario = jobshop_scenario("makespan", "ft06", 20)
+    options = replace(solve_options(scenario), parameters=(("subsolvers", ["default_lp", "max_lp"]),))
+    s = make_plan(scenario, options).tables.summary
+    assert (s["objective_value"], s["status"]) == (55, "optimal")
 
 
 def test_job_shop_weighted_tardiness_is_zero_where_it_can_be() -> None:
