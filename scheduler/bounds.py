@@ -11,6 +11,8 @@ gives a valid, if weaker, bound):
   materials at once: an order may need several). The cheapest covering it finds is also a
   start for the search: a dispatch rule that leaves exactly those orders out;
 - the timed-supply relaxation: also orders that must wait for a receipt pay for the wait.
+  The best allocation it finds (who leaves, who gets the stock from which receipt) is a
+  start too: ATC promising material in that order.
 
 The models are in scheduler/cpsat/bounds.py (CP-SAT loads only when material is scarce),
 their data in scheduler/floors.py.
@@ -18,7 +20,7 @@ their data in scheduler/floors.py.
 
 from __future__ import annotations
 
-from scheduler.floors import MaterialChoice, cost_scale, material_shortfalls, order_floors
+from scheduler.floors import MaterialChoice, material_shortfalls, order_floors
 from scheduler.problem import ProblemData
 
 MATERIAL_SECONDS = 5.0  # the most the material part of the bound may take
@@ -41,19 +43,23 @@ def material_choice(
     return covering_choice(problem, floors, possible, seconds, workers)
 
 
+def timed_supply_choice(
+    problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
+) -> MaterialChoice:
+    """The timed-supply relaxation: its proven least extra cost and the best allocation found
+    (nothing when there is no time or no scarce material)."""
+    if seconds < TIMED_SUPPLY_MIN_SECONDS:
+        return MaterialChoice()
+    from scheduler.cpsat.bounds import timed_supply_choice as solved  # CP-SAT loads only when used
+
+    return solved(problem, floors, possible, seconds, workers)
+
+
 def timed_supply_extra(
     problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
 ) -> float:
     """The timed-supply relaxation's proven least extra cost (0 when there is no time)."""
-    from scheduler.cpsat.bounds import solve_for_bound, timed_supply_model
-
-    if seconds < TIMED_SUPPLY_MIN_SECONDS:
-        return 0.0
-    scale = cost_scale(problem, floors, {d.order for d in problem.demands if possible[d.order]})
-    model = timed_supply_model(problem, floors, possible, scale)
-    if model is None:
-        return 0.0
-    return solve_for_bound(model, seconds, workers, scale)[2]
+    return timed_supply_choice(problem, floors, possible, seconds, workers).extra_cost
 
 
 def search_free_bound(
@@ -61,18 +67,21 @@ def search_free_bound(
 ) -> tuple[float, MaterialChoice]:
     """A lower bound of weighted tardiness plus penalties, and the covering behind it; the
     timed-supply relaxation (``timed``) gets the seconds the covering leaves."""
+    bound, covering, _ = material_choices(problem, seconds, workers, timed)
+    return bound, covering
+
+
+def material_choices(
+    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0, timed: bool = True
+) -> tuple[float, MaterialChoice, MaterialChoice]:
+    """The search-free bound, the covering's choice and the timed-supply allocation (which
+    gets the seconds the covering leaves; empty without ``timed``)."""
     floors, possible = order_floors(problem)
-    choice = material_choice(problem, floors, possible, seconds, workers)
-    extra = choice.extra_cost
+    covering = material_choice(problem, floors, possible, seconds, workers)
+    supply = MaterialChoice()
     if timed:
-        extra = max(extra, timed_supply_extra(problem, floors, possible, seconds - choice.seconds, workers))
-    return sum(floors) + extra, choice
-
-
-def timed_supply_bound(problem: ProblemData, seconds: float, workers: int = 0) -> float:
-    """The orders' floors plus the timed-supply relaxation's extra cost."""
-    floors, possible = order_floors(problem)
-    return sum(floors) + timed_supply_extra(problem, floors, possible, seconds, workers)
+        supply = timed_supply_choice(problem, floors, possible, seconds - covering.seconds, workers)
+    return sum(floors) + max(covering.extra_cost, supply.extra_cost), covering, supply
 
 
 def cost_lower_bound(

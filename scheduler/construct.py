@@ -1,11 +1,12 @@
 """The plans the search starts from: the dispatch rules, and for weighted tardiness ATC again
-with the bound's material choice and other look-aheads.
+with the bound's material choices and other look-aheads.
 
 The rules share at most RULES_SHARE of the time limit (with one worker all of them run,
 so that runs repeat), the most useful first. Right after ATC, for weighted tardiness: the
-search-free bound, whose covering problem also says which orders should give up scarce
-material (the rules choose greedily), then ATC with that choice and a line search over its
-look-ahead k (the textbook k = 2 suits some plants; overloaded ones want far larger ones).
+search-free bound, whose material relaxations also say which orders should give up scarce
+material and in which order the others should get it (the rules choose greedily, in their
+own priority), then ATC with that choice and a line search over its look-ahead k (the
+textbook k = 2 suits some plants; overloaded ones want far larger ones).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import MATERIAL_SECONDS, MaterialChoice, search_free_bound
+from scheduler.bounds import MATERIAL_SECONDS, MaterialChoice, material_choices
 from scheduler.dispatch import ATC_LOOKAHEAD, dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.log import log
@@ -40,7 +41,6 @@ BOUND_SHARE = 0.05  # of the time limit, at most MATERIAL_SECONDS: the material 
 class Starts:
     plans: dict[str, Schedule]  # by name (a rule, or "atc(k=8)+materials"), in the order made
     floor: float | None = None  # the search-free bound of the cost, when it applies
-    timed_supply_seconds: float = 0.0  # what the bound's timed-supply part may take later
 
 
 def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopRequest, began: float) -> Starts:
@@ -68,10 +68,9 @@ def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopReques
             starts.plans[rule] = insert_unscheduled(dispatch(problem, rule, stop), stop)
             if rule == "atc" and weighted:
                 seconds = min(MATERIAL_SECONDS, BOUND_SHARE * options.time_limit_s)
-                floor, choice = search_free_bound(problem, seconds, options.workers, timed=False)
+                floor, covering, supply = material_choices(problem, seconds, options.workers)
                 starts.floor = floor  # of the cost alone: with priced moves, a first phase's bound
-                starts.timed_supply_seconds = seconds - choice.seconds
-                _atc_variants(problem, choice, starts.plans, stop, time_is_up)
+                _atc_variants(problem, covering, supply, starts.plans, stop, time_is_up)
     except Stopped:
         pass
     return starts
@@ -79,18 +78,23 @@ def starting_plans(problem: ProblemData, options: SolveOptions, stop: StopReques
 
 def _atc_variants(
     problem: ProblemData,
-    choice: MaterialChoice,
+    covering: MaterialChoice,
+    supply: MaterialChoice,
     plans: dict[str, Schedule],
     stop: StopRequest,
     time_is_up: Callable[..., bool],
 ) -> None:
-    """ATC with the covering's material choice and the look-ahead k that :func:`look_aheads`
-    finds best. Each k is judged by one simulation run (a 20,000-order plant takes 13-18 s
-    a run); the best run, repaired by insertion, becomes a start, and so does the full
-    dispatch at that k (runs again without the orders that did not finish: better on some
-    plants, worse on others) while the time is within BEST_SHARE."""
+    """ATC with the bound's material choice and the look-ahead k that :func:`look_aheads`
+    finds best. The choice is the timed-supply allocation when one was found (who leaves,
+    and who gets material first: on the 2,000-order plants a third cheaper than ATC's own
+    priority), else the covering's. Each k is judged by one simulation run (a 20,000-order
+    plant takes 13-18 s a run); the best run, repaired by insertion, becomes a start, and
+    so does the full dispatch at that k (runs again without the orders that did not finish:
+    better on some plants, worse on others) while the time is within BEST_SHARE; with the
+    allocation, so does the covering's choice at that k."""
+    choice = supply if supply.supply_from else covering
     left_out = choice.left_out or None
-    suffix = "+materials" if left_out else ""
+    suffix = "+supply" if choice.supply_from else "+materials" if left_out else ""
     runs: dict[float, Schedule] = {}
 
     def cost(k: float) -> float | None:
@@ -98,7 +102,7 @@ def _atc_variants(
             if time_is_up(f"atc(k={k:g}){suffix}"):
                 return None
             log.info("dispatch rule atc(k=%g)%s, one run", k, suffix)
-            runs[k] = dispatch(problem, "atc", stop, left_out, k, runs=1)
+            runs[k] = dispatch(problem, "atc", stop, left_out, k, 1, choice.supply_from)
         return runs[k].objective_value(Objective.WEIGHTED_TARDINESS)
 
     look_aheads(cost)
@@ -107,9 +111,16 @@ def _atc_variants(
     best = min(runs, key=lambda k: (runs[k].objective_value(Objective.WEIGHTED_TARDINESS), k))
     plans[f"atc(k={best:g}, one run){suffix}"] = insert_unscheduled(runs[best], stop)
     name = f"atc(k={best:g}){suffix}"
-    if (best != ATC_LOOKAHEAD or left_out) and not time_is_up(name, BEST_SHARE):  # else: plain ATC
+    if (best != ATC_LOOKAHEAD or left_out or suffix) and not time_is_up(name, BEST_SHARE):  # else: plain ATC
         log.info("dispatch rule %s", name)
-        plans[name] = insert_unscheduled(dispatch(problem, "atc", stop, left_out, best), stop)
+        plans[name] = insert_unscheduled(
+            dispatch(problem, "atc", stop, left_out, best, supply_from=choice.supply_from), stop
+        )
+    if choice is supply and covering.left_out and not time_is_up(f"atc(k={best:g})+materials", BEST_SHARE):
+        log.info("dispatch rule atc(k=%g)+materials", best)
+        plans[f"atc(k={best:g})+materials"] = insert_unscheduled(
+            dispatch(problem, "atc", stop, covering.left_out, best), stop
+        )
 
 
 def look_aheads(cost: Callable[[float], float | None]) -> None:

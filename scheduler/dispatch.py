@@ -17,8 +17,8 @@ Every rule respects every constraint of the model:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from scheduler.atcs import AtcsPicker
 from scheduler.problem import NO_FAMILY, Mode, ProblemData
@@ -35,6 +35,16 @@ ATCS_SETUP_LOOKAHEAD = 0.5  # the k2 of ATCS: how much a changeover weighs, in a
 FULL_RUNS = 2
 
 
+@dataclass(frozen=True)
+class _Knobs:
+    """How a rule dispatches (see :func:`dispatch`)."""
+
+    left_out: frozenset[int] | None
+    lookahead: float
+    runs: int
+    supply_from: Mapping[int, int] | None
+
+
 def dispatch(
     problem: ProblemData,
     rule: str | DispatchRule,
@@ -42,64 +52,69 @@ def dispatch(
     left_out: frozenset[int] | None = None,
     lookahead: float = ATC_LOOKAHEAD,
     runs: int = FULL_RUNS,
+    supply_from: Mapping[int, int] | None = None,
 ) -> Schedule:
     """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first.
 
     ``left_out``: the orders that give up their scarce material (by default the rule's own
     greedy choice, :func:`material_selection`); ``lookahead``: ATC's k; ``runs``: simulation
-    runs before the orders that did not finish are left out where they were."""
+    runs before the orders that did not finish are left out where they were;
+    ``supply_from``: per order, the minute from which an allocation gives it scarce
+    material (the bound's timed-supply relaxation): material is promised in that order,
+    ties (and orders without one first) in the rule's."""
     rule = rule_named(rule) if isinstance(rule, str) else rule
-    schedule = _dispatch_all(problem, rule, stop, left_out, lookahead, runs)
+    knobs = _Knobs(left_out, lookahead, runs, supply_from)
+    schedule = _dispatch_all(problem, rule, stop, knobs)
     if all(schedule.is_scheduled(i) for i in problem.frozen_orders):
         return schedule
-    return _started_orders_first(problem, rule, stop, left_out, lookahead, runs) or schedule
+    return _started_orders_first(problem, rule, stop, knobs) or schedule
 
 
 def _started_orders_first(
-    problem: ProblemData,
-    rule: DispatchRule,
-    stop: StopRequest | None,
-    left_out: frozenset[int] | None,
-    lookahead: float,
-    runs: int,
+    problem: ProblemData, rule: DispatchRule, stop: StopRequest | None, knobs: _Knobs
 ) -> Schedule | None:
     """The started orders placed by the rule on their own, then the rest around them: a
     started order must finish, and the non-delay simulation may fill its machines with other
     work while it waits between steps. None when the started orders do not fit even alone."""
     frozen = problem.frozen_orders
-    ranked = order_priority(problem, rule, lookahead)
+    ranked = _promise_order(problem, rule, knobs)
     others = set(range(len(problem.orders))) - frozen
     ready, _ = allocate_materials(problem, [i for i in ranked if i in frozen], others)
-    first, failed = _Simulation(problem, rule, ready, others, stop, lookahead).run()
+    first, failed = _Simulation(problem, rule, ready, others, stop, knobs.lookahead).run()
     if failed & frozen:
         return None
     placed = {k: (first.machine[k], first.start[k]) for i in frozen for k in problem.orders[i].operations}
-    rest = _dispatch_all(replace(problem, fixed=placed), rule, stop, left_out, lookahead, runs)
+    rest = _dispatch_all(replace(problem, fixed=placed), rule, stop, knobs)
     return Schedule(problem, rest.machine, rest.start)
 
 
 def _dispatch_all(
-    problem: ProblemData,
-    rule: DispatchRule,
-    stop: StopRequest | None,
-    left_out: frozenset[int] | None,
-    lookahead: float,
-    runs: int,
+    problem: ProblemData, rule: DispatchRule, stop: StopRequest | None, knobs: _Knobs
 ) -> Schedule:
     excluded: set[int] = set()
-    ranked = order_priority(problem, rule, lookahead)
+    ranked = _promise_order(problem, rule, knobs)
     frozen = problem.frozen_orders
     priority = [i for i in ranked if i in frozen] + [i for i in ranked if i not in frozen]
+    left_out = knobs.left_out
     for attempt in range(len(problem.orders) + 1):
         giving_way = material_selection(problem, rule, excluded) if left_out is None else left_out - excluded
         ready, blocked = allocate_materials(problem, priority, excluded | giving_way)
-        schedule, failed = _Simulation(problem, rule, ready, blocked, stop, lookahead).run()
+        schedule, failed = _Simulation(problem, rule, ready, blocked, stop, knobs.lookahead).run()
         if failed <= blocked:
             return schedule
-        if attempt + 1 >= runs and _changeovers_hold(schedule):
+        if attempt + 1 >= knobs.runs and _changeovers_hold(schedule):
             return schedule  # the orders that did not finish are left out where they were
         excluded |= failed
     return schedule  # pragma: no cover - the loop ends when no order fails anew
+
+
+def _promise_order(problem: ProblemData, rule: DispatchRule, knobs: _Knobs) -> list[int]:
+    """The order in which scarce material is promised: the rule's, or the allocation's."""
+    ranked = order_priority(problem, rule, knobs.lookahead)
+    if not knobs.supply_from:
+        return ranked
+    supply_from = knobs.supply_from
+    return sorted(ranked, key=lambda i: supply_from.get(i, -2))  # stable: the rule breaks ties
 
 
 def _changeovers_hold(schedule: Schedule) -> bool:

@@ -6,7 +6,8 @@ itself in scheduler/bounds.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from scheduler.problem import Demand, ProblemData
 
@@ -54,12 +55,14 @@ def material_shortfalls(problem: ProblemData, possible: list[bool]) -> dict[int,
 
 @dataclass(frozen=True)
 class MaterialChoice:
-    """The covering problem's proven least extra cost, and the cheapest set of orders found
-    that leaves every material short in the horizon enough (empty when none is)."""
+    """A material relaxation's proven least extra cost, and the cheapest choice found: the
+    orders to leave out (covering: enough for every material short in the horizon) and, for
+    the timed-supply relaxation, from which minute each order's scarce material is given."""
 
     extra_cost: float = 0.0
     left_out: frozenset[int] = frozenset()
     seconds: float = 0.0  # spent on it (with one worker: work units)
+    supply_from: Mapping[int, int] = field(default_factory=dict)  # order -> minute (-1: on hand)
 
 
 def cost_scale(problem: ProblemData, floors: list[float], orders: set[int]) -> float:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import timed_supply_bound
 from scheduler.budget import (
     PHASES,
     capped,
@@ -77,9 +76,6 @@ def solve(
     status, bound = "heuristic", None
     if options.solver == "cpsat" and not stop.requested:
         floor = starts.floor
-        if floor is not None and starts.timed_supply_seconds > 0:  # after the starts: they keep their time
-            log.info("bound: timed supply, %.1f s", starts.timed_supply_seconds)
-            floor = max(floor, timed_supply_bound(problem, starts.timed_supply_seconds, options.workers))
         if _within_budget(problem, options):
             best, source, status, bound, rounds = _two_phases(
                 problem, options, plans, floor, began, on_progress, stop

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -31,7 +32,7 @@ from scheduler.floors import (
     supply_periods,
     use_options,
 )
-from scheduler.problem import ProblemData
+from scheduler.problem import Demand, ProblemData
 
 
 def solve_for_bound(
@@ -82,9 +83,20 @@ def covering_choice(
     return MaterialChoice(bound, left_out, spent)
 
 
+@dataclass(frozen=True)
+class TimedSupply:
+    """The timed-supply model and the literals of its decisions: which orders leave, and for
+    each use of a scarce material, the supply period it takes (period index, literal)."""
+
+    model: cp_model.CpModel
+    left_out: dict[int, cp_model.IntVar]
+    periods: dict[int, list[tuple[int, int]]]  # per scarce material: (first minute, supply)
+    taken: list[tuple[Demand, list[tuple[int, cp_model.IntVar]]]]
+
+
 def timed_supply_model(
     problem: ProblemData, floors: list[float], possible: list[bool], scale: float
-) -> cp_model.CpModel | None:
+) -> TimedSupply | None:
     """The relaxation as a CP-SAT model whose objective is the extra cost times ``scale``
     (rounded down), or None when no material is scarce."""
     p = problem
@@ -98,19 +110,21 @@ def timed_supply_model(
     model = cp_model.CpModel()
     left_out = {i: model.new_bool_var(f"left_out_{i}") for i in users if i not in p.frozen_orders}
     costs_of: dict[int, list[cp_model.LinearExprT]] = {i: [] for i in users}
-    taken: dict[tuple[int, int], list[cp_model.LinearExprT]] = {}
+    in_period: dict[tuple[int, int], list[cp_model.LinearExprT]] = {}
+    taken = []
     for d in uses:
         options = use_options(p, d, periods[d.material], floors[d.order])
         chosen = [(r, int(c * scale), model.new_bool_var("")) for r, c in options]
+        taken.append((d, [(r, y) for r, _, y in chosen]))
         model.add(sum(y for *_, y in chosen) + left_out.get(d.order, 0) == 1)
         costs_of[d.order].append(sum(c * y for _, c, y in chosen))
         for r, _, y in chosen:
-            taken.setdefault((d.material, r), []).append(d.quantity * y)
+            in_period.setdefault((d.material, r), []).append(d.quantity * y)
     for m in scarce:  # what is used by the end of each period has arrived by then
         used: list[cp_model.LinearExprT] = []
         for r, (_, supply) in enumerate(periods[m]):
-            if (m, r) in taken:
-                used.extend(taken[m, r])
+            if (m, r) in in_period:
+                used.extend(in_period[m, r])
                 model.add(sum(used) <= supply)
     terms: list[cp_model.LinearExprT] = [extra[i] * x for i, x in left_out.items()]
     for i, costs in costs_of.items():
@@ -122,4 +136,29 @@ def timed_supply_model(
                 model.add(latest >= c)
             terms.append(latest)
     model.minimize(sum(terms))
-    return model
+    return TimedSupply(model, left_out, periods, taken)
+
+
+def timed_supply_choice(
+    problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
+) -> MaterialChoice:
+    """The relaxation's proven least extra cost, and the best allocation found: the orders
+    it leaves out and, per order using scarce material, the first minute of the latest
+    supply period its uses take (-1: the stock on hand)."""
+    began = time.perf_counter()
+    scale = cost_scale(problem, floors, {d.order for d in problem.demands if possible[d.order]})
+    timed = timed_supply_model(problem, floors, possible, scale)
+    if timed is None:
+        return MaterialChoice()
+    solver, found_one, bound = solve_for_bound(timed.model, seconds, workers, scale)
+    spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
+    if not found_one:
+        return MaterialChoice(bound, seconds=spent)
+    supply_from: dict[int, int] = {}
+    for d, options in timed.taken:
+        for r, y in options:
+            if solver.value(y):
+                first = timed.periods[d.material][r][0]
+                supply_from[d.order] = max(supply_from.get(d.order, first), first)
+    left_out = frozenset(i for i, x in timed.left_out.items() if solver.value(x))
+    return MaterialChoice(bound, left_out, spent, supply_from)

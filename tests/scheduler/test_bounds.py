@@ -144,6 +144,19 @@ def test_an_order_that_must_wait_for_a_receipt_raises_the_bound(tmp_path: Path) 
     assert plan.tables.summary["objective_value"] == 600
 
 
+def test_the_timed_supply_allocation_gives_the_stock_on_hand_to_the_heavier_order(tmp_path: Path) -> None:
+    # the same shop: the relaxation's best allocation lets A (weight 4) use the stock on
+    # hand and C wait for the receipt at minute 600; nobody leaves
+    from scheduler.bounds import timed_supply_choice
+    from scheduler.floors import order_floors
+
+    problem, _ = _problem_and_plan(tmp_path, _receipt_wait_shop())
+    choice = timed_supply_choice(problem, *order_floors(problem), 5.0, workers=1)
+    ids = {o.id: i for i, o in enumerate(problem.orders)}
+    assert dict(choice.supply_from) == {ids["A1"]: -1, ids["C1"]: 600}
+    assert choice.left_out == frozenset() and choice.extra_cost == 600
+
+
 @pytest.mark.parametrize(("orders", "seed"), [(6, 0), (8, 1), (8, 2), (8, 5), (6, 7)])
 def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
     orders: int, seed: int, monkeypatch: pytest.MonkeyPatch

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
-from scheduler.bounds import cost_lower_bound, search_free_bound
+from scheduler.bounds import cost_lower_bound, material_choices
 from scheduler.construct import look_aheads, starting_plans
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
@@ -22,21 +22,27 @@ def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> 
     starts = starting_plans(problem, solve_options(scenario), StopRequest(), time.perf_counter())
     searched = [name for name in starts.plans if name.startswith("atc(")]
     k = float(searched[0][6:].split(",")[0].split(")")[0])
-    left_out = search_free_bound(problem, workers=1)[1].left_out or None
-    suffix = "+materials" if left_out else ""
-    assert searched[0] == f"atc(k={k:g}, one run){suffix}"
-    assert searched[1:] == ([] if k == 2 and not left_out else [f"atc(k={k:g}){suffix}"])
+    floor, covering, supply = material_choices(problem, workers=1)
+    assert supply.supply_from  # scarce material arrives in receipts: the search uses the allocation
+    assert searched[0] == f"atc(k={k:g}, one run)+supply"
+    assert searched[1:] == [f"atc(k={k:g})+supply"] + (
+        [f"atc(k={k:g})+materials"] if covering.left_out else []
+    )
     assert set(RULE_NAMES) <= set(starts.plans)
     one_run = {  # the search always tries k = 2 and 4; its choice is no worse than either
-        k: dispatch(problem, "atc", left_out=left_out, lookahead=k, runs=1).objective_value(
-            "weighted_tardiness"
-        )
+        k: dispatch(
+            problem,
+            "atc",
+            left_out=supply.left_out or None,
+            lookahead=k,
+            runs=1,
+            supply_from=supply.supply_from,
+        ).objective_value("weighted_tardiness")
         for k in (2.0, 4.0, k)
     }
     assert one_run[k] <= min(one_run[2.0], one_run[4.0])
-    # the starts carry the covering's bound; timed supply comes after them (scheduler/solve.py)
-    assert starts.floor == search_free_bound(problem, workers=1, timed=False)[0] <= cost_lower_bound(problem)
-    assert starts.timed_supply_seconds > 0
+    # the starts carry the whole search-free bound, timed supply included
+    assert starts.floor == floor == cost_lower_bound(problem, workers=1)
 
 
 def test_the_plan_is_no_worse_than_the_best_start_and_the_rules_are_reported_alone() -> None:

@@ -79,6 +79,26 @@ def test_material_choice_by_penalty_per_share_of_stock(tmp_path: Path) -> None:
         assert plan.is_scheduled(by_id(p)["OA"]), rule
 
 
+def test_dispatch_promises_scarce_material_in_the_allocations_order(tmp_path: Path) -> None:
+    # A (weight 4) and C (weight 1) each need 10 kg for 100 minutes, due at 100; 10 kg on
+    # hand, 10 more at minute 600. ATC promises the stock to A; an allocation that gives C
+    # the stock on hand and A the receipt turns that round, whatever the rule's priority.
+    tables = one_machine_shop(
+        [order("A1", "a", 100, due=100), order("C1", "c", 100, due=100)],
+        customers=customers({"a": "A", "c": "C"}),
+        materials=[{"material_id": "K", "on_hand": 10}],
+        receipts=[{"material_id": "K", "arrival": at(600), "quantity": 10.0}],
+        bom=[{"product_id": "P", "material_id": "K", "quantity_per_unit": 0.1, "step": 10}],
+    )
+    problem = problem_of(tmp_path, tables)
+    ids = by_id(problem)
+    a, c = problem.orders[ids["A1"]].first_op, problem.orders[ids["C1"]].first_op
+    own = dispatch(problem, "atc")
+    assert (own.start[a], own.start[c]) == (0, 600)
+    allocated = dispatch(problem, "atc", supply_from={ids["C1"]: -1, ids["A1"]: 600})
+    assert (allocated.start[a], allocated.start[c]) == (600, 0)
+
+
 def test_left_shift_removes_idle_time_and_keeps_order(tmp_path: Path) -> None:
     tables = one_machine_shop(
         [order("O1", "c", 30), order("O2", "c", 30, release=10)],
