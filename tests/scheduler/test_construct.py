@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler.bounds import cost_lower_bound, material_choices
-from scheduler.construct import look_aheads, starting_plans
+from scheduler.construct import _atc_variants, look_aheads, starting_plans
 from scheduler.dispatch import dispatch
+from scheduler.floors import MaterialChoice
 from scheduler.insertion import insert_unscheduled
 from scheduler.rules import RULE_NAMES
 from scheduler.stop import StopRequest
@@ -23,26 +24,39 @@ def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> 
     searched = [name for name in starts.plans if name.startswith("atc(")]
     k = float(searched[0][6:].split(",")[0].split(")")[0])
     floor, covering, supply = material_choices(problem, workers=1)
-    assert supply.supply_from  # scarce material arrives in receipts: the search uses the allocation
-    assert searched[0] == f"atc(k={k:g}, one run)+supply"
-    assert searched[1:] == [f"atc(k={k:g})+supply"] + (
-        [f"atc(k={k:g})+materials"] if covering.left_out else []
-    )
+    assert supply.supply_from and covering.left_out  # scarce material, some arriving in receipts
+
+    def one_run(choice: MaterialChoice, k: float) -> float:
+        left_out, supply_from = choice.left_out or None, choice.supply_from
+        plan = dispatch(problem, "atc", left_out=left_out, lookahead=k, runs=1, supply_from=supply_from)
+        return plan.objective_value("weighted_tardiness")
+
+    # the choice cheaper at k = 2 leads the search; the other is a start at the k found
+    lead, other = ("+supply", "+materials")
+    if one_run(covering, 2.0) < one_run(supply, 2.0):
+        lead, other = other, lead
+    assert searched == [f"atc(k={k:g}, one run){lead}", f"atc(k={k:g}){lead}", f"atc(k={k:g}){other}"]
     assert set(RULE_NAMES) <= set(starts.plans)
-    one_run = {  # the search always tries k = 2 and 4; its choice is no worse than either
-        k: dispatch(
-            problem,
-            "atc",
-            left_out=supply.left_out or None,
-            lookahead=k,
-            runs=1,
-            supply_from=supply.supply_from,
-        ).objective_value("weighted_tardiness")
-        for k in (2.0, 4.0, k)
-    }
-    assert one_run[k] <= min(one_run[2.0], one_run[4.0])
+    chosen = supply if lead == "+supply" else covering
+    # the search always tries k = 2 and 4; its choice is no worse than either
+    assert one_run(chosen, k) <= min(one_run(chosen, 2.0), one_run(chosen, 4.0))
     # the starts carry the whole search-free bound, timed supply included
     assert starts.floor == floor == cost_lower_bound(problem, workers=1)
+
+
+def test_a_poor_allocation_does_not_lead_the_look_ahead_search() -> None:
+    # an allocation that promises material backwards (the latest receipts first) loses to
+    # the covering's choice at k = 2, so the search follows the covering
+    scenario = plant(60)
+    problem = build_scenario_problem(scenario, grade_scenario(scenario))
+    _, covering, supply = material_choices(problem, workers=1)
+    backwards = MaterialChoice(
+        supply.extra_cost, supply.left_out, 0.0, {i: -t for i, t in supply.supply_from.items()}
+    )
+    plans: dict = {}
+    _atc_variants(problem, covering, backwards, plans, StopRequest(), lambda *_: False)
+    assert next(iter(plans)).endswith("+materials")
+    assert any(name.endswith("+supply") for name in plans)
 
 
 def test_the_plan_is_no_worse_than_the_best_start_and_the_rules_are_reported_alone() -> None:
