@@ -63,24 +63,22 @@ def timed_supply_extra(
 
 
 def search_free_bound(
-    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0, timed: bool = True
+    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0
 ) -> tuple[float, MaterialChoice]:
     """A lower bound of weighted tardiness plus penalties, and the covering behind it; the
-    timed-supply relaxation (``timed``) gets the seconds the covering leaves."""
-    bound, covering, _ = material_choices(problem, seconds, workers, timed)
+    timed-supply relaxation gets the seconds the covering leaves."""
+    bound, covering, _ = material_choices(problem, seconds, workers)
     return bound, covering
 
 
 def material_choices(
-    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0, timed: bool = True
+    problem: ProblemData, seconds: float = MATERIAL_SECONDS, workers: int = 0
 ) -> tuple[float, MaterialChoice, MaterialChoice]:
     """The search-free bound, the covering's choice and the timed-supply allocation (which
-    gets the seconds the covering leaves; empty without ``timed``)."""
+    gets the seconds the covering leaves)."""
     floors, possible = order_floors(problem)
     covering = material_choice(problem, floors, possible, seconds, workers)
-    supply = MaterialChoice()
-    if timed:
-        supply = timed_supply_choice(problem, floors, possible, seconds - covering.seconds, workers)
+    supply = timed_supply_choice(problem, floors, possible, seconds - covering.seconds, workers)
     return sum(floors) + max(covering.extra_cost, supply.extra_cost), covering, supply
 
 

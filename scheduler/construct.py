@@ -104,11 +104,11 @@ def _atc_variants(
             first.append(_one_run(problem, choice, ATC_LOOKAHEAD, stop))
         if not first:
             return
-        lead = min(range(len(first)), key=lambda n: first[n].objective_value(Objective.WEIGHTED_TARDINESS))
-        choices = [choices[lead], *choices[:lead], *choices[lead + 1 :]]
-        first = [first[lead]]
+        if len(first) == 2 and _cost(first[1]) < _cost(first[0]):
+            choices.reverse()
+            first.reverse()
     choice, suffix = choices[0], _suffix(choices[0])
-    runs: dict[float, Schedule] = {ATC_LOOKAHEAD: first[0]} if first else {}
+    runs: dict[float, Schedule] = {ATC_LOOKAHEAD: first[0]} if first else {}  # the lead's
 
     def cost(k: float) -> float | None:
         if k not in runs:
@@ -116,12 +116,12 @@ def _atc_variants(
                 return None
             log.info("dispatch rule atc(k=%g)%s, one run", k, suffix)
             runs[k] = _one_run(problem, choice, k, stop)
-        return runs[k].objective_value(Objective.WEIGHTED_TARDINESS)
+        return _cost(runs[k])
 
     look_aheads(cost)
     if not runs:
         return
-    best = min(runs, key=lambda k: (runs[k].objective_value(Objective.WEIGHTED_TARDINESS), k))
+    best = min(runs, key=lambda k: (_cost(runs[k]), k))
     plans[f"atc(k={best:g}, one run){suffix}"] = insert_unscheduled(runs[best], stop)
     for other in choices:
         name = f"atc(k={best:g}){_suffix(other)}"
@@ -137,6 +137,10 @@ def _atc_variants(
 def _one_run(problem: ProblemData, choice: MaterialChoice, k: float, stop: StopRequest) -> Schedule:
     """ATC at look-ahead ``k`` with a material choice, one simulation run."""
     return dispatch(problem, "atc", stop, choice.left_out or None, k, 1, choice.supply_from)
+
+
+def _cost(plan: Schedule) -> float:
+    return plan.objective_value(Objective.WEIGHTED_TARDINESS)
 
 
 def _suffix(choice: MaterialChoice) -> str:
