@@ -11,8 +11,9 @@ gives a valid, if weaker, bound):
   materials at once: an order may need several). The cheapest covering it finds is also a
   start for the search: a dispatch rule that leaves exactly those orders out;
 - the timed-supply relaxation: also orders that must wait for a receipt pay for the wait.
-  The best allocation it finds (who leaves, who gets the stock from which receipt) is a
-  start too: ATC promising material in that order.
+  The best allocation found (who leaves, who gets the stock from which receipt), greedily
+  (scheduler/allocation.py) and by the model from there, is a start too: ATC promising
+  material in that order.
 
 The models are in scheduler/cpsat/bounds.py (CP-SAT loads only when material is scarce),
 their data in scheduler/floors.py.
@@ -20,7 +21,8 @@ their data in scheduler/floors.py.
 
 from __future__ import annotations
 
-from scheduler.floors import MaterialChoice, material_shortfalls, order_floors
+from scheduler.allocation import greedy_allocation
+from scheduler.floors import MaterialChoice, material_shortfalls, order_floors, supply_uses
 from scheduler.problem import ProblemData
 
 MATERIAL_SECONDS = 5.0  # the most the material part of the bound may take
@@ -44,15 +46,24 @@ def material_choice(
 
 
 def timed_supply_choice(
-    problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
+    problem: ProblemData,
+    floors: list[float],
+    possible: list[bool],
+    seconds: float,
+    workers: int = 0,
+    left_out: frozenset[int] = frozenset(),
 ) -> MaterialChoice:
-    """The timed-supply relaxation: its proven least extra cost and the best allocation found
-    (nothing when there is no time or no scarce material)."""
-    if seconds < TIMED_SUPPLY_MIN_SECONDS:
+    """The timed-supply relaxation: its proven least extra cost (0 without time) and the best
+    allocation found, greedily (keeping ``left_out`` out) and by the model from there."""
+    data = supply_uses(problem, floors, possible)
+    if data is None:
         return MaterialChoice()
+    start = greedy_allocation(problem, floors, data, left_out)
+    if seconds < TIMED_SUPPLY_MIN_SECONDS:
+        return MaterialChoice(0.0, start.left_out, 0.0, data.supply_from(start.chosen))
     from scheduler.cpsat.bounds import timed_supply_choice as solved  # CP-SAT loads only when used
 
-    return solved(problem, floors, possible, seconds, workers)
+    return solved(problem, floors, possible, data, start, seconds, workers)
 
 
 def timed_supply_extra(
@@ -78,7 +89,9 @@ def material_choices(
     gets the seconds the covering leaves)."""
     floors, possible = order_floors(problem)
     covering = material_choice(problem, floors, possible, seconds, workers)
-    supply = timed_supply_choice(problem, floors, possible, seconds - covering.seconds, workers)
+    supply = timed_supply_choice(
+        problem, floors, possible, seconds - covering.seconds, workers, covering.left_out
+    )
     return sum(floors) + max(covering.extra_cost, supply.extra_cost), covering, supply
 
 

@@ -88,8 +88,8 @@ def _atc_variants(
     finds best. Two choices compete when the timed-supply relaxation found an allocation
     (who leaves, and who gets material first) besides the covering's (who leaves): the one
     whose run at the textbook k costs less leads the search (on the 2,000-order plants the
-    allocation, by a third; a poor allocation found in seconds on 20,000 orders lost by
-    3 %), and the other becomes a start at the k found. Each k is judged by one simulation
+    allocation, by a third; on 20,000 orders by 1 %), and the other becomes a start at the
+    k found. Each k is judged by one simulation
     run (a 20,000-order plant takes 13-18 s a run); the best run, repaired by insertion,
     becomes a start, and so does the full dispatch at that k (runs again without the orders
     that did not finish: better on some plants, worse on others) while the time is within

@@ -104,3 +104,34 @@ def use_options(
             break  # later periods end later still
         options.append((r, max(0.0, order.weight * max(0, end - order.due) - floor)))
     return options
+
+
+@dataclass(frozen=True)
+class SupplyUses:
+    """The timed-supply relaxation's data: per scarce material its supply periods, every use
+    of one by a plannable order, and each use's options (period, cost above the floor)."""
+
+    periods: dict[int, list[tuple[int, int]]]
+    uses: list[Demand]
+    options: list[list[tuple[int, float]]]
+
+    def supply_from(self, chosen: Mapping[int, int]) -> dict[int, int]:
+        """Per order, the first minute of the latest period its uses take, from the period
+        ``chosen`` per use (by index; uses of orders left out are absent)."""
+        out: dict[int, int] = {}
+        for u, r in chosen.items():
+            d = self.uses[u]
+            first = self.periods[d.material][r][0]
+            out[d.order] = max(out.get(d.order, first), first)
+        return out
+
+
+def supply_uses(problem: ProblemData, floors: list[float], possible: list[bool]) -> SupplyUses | None:
+    """The relaxation's data, or None when no material is scarce."""
+    scarce = scarce_materials(problem, possible)
+    if not scarce:
+        return None
+    periods = {m: supply_periods(problem, m) for m in scarce}
+    uses = [d for m in scarce for d in problem.demands_of_material[m] if possible[d.order]]
+    options = [use_options(problem, d, periods[d.material], floors[d.order]) for d in uses]
+    return SupplyUses(periods, uses, options)

@@ -23,16 +23,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.floors import (
-    MaterialChoice,
-    cost_scale,
-    leave_out_extra,
-    material_shortfalls,
-    scarce_materials,
-    supply_periods,
-    use_options,
-)
-from scheduler.problem import Demand, ProblemData
+from scheduler.allocation import Allocation, allocation
+from scheduler.floors import MaterialChoice, SupplyUses, cost_scale, leave_out_extra, material_shortfalls
+from scheduler.problem import ProblemData
 
 
 def solve_for_bound(
@@ -86,79 +79,93 @@ def covering_choice(
 @dataclass(frozen=True)
 class TimedSupply:
     """The timed-supply model and the literals of its decisions: which orders leave, and for
-    each use of a scarce material, the supply period it takes (period index, literal)."""
+    each use of a scarce material (as in ``SupplyUses.uses``), the literal of each period."""
 
     model: cp_model.CpModel
     left_out: dict[int, cp_model.IntVar]
-    periods: dict[int, list[tuple[int, int]]]  # per scarce material: (first minute, supply)
-    taken: list[tuple[Demand, list[tuple[int, cp_model.IntVar]]]]
+    taken: list[list[tuple[int, cp_model.IntVar]]]  # per use: (period index, literal)
+    latest: dict[int, cp_model.IntVar]  # per order with several uses: the cost of its latest
 
 
 def timed_supply_model(
-    problem: ProblemData, floors: list[float], possible: list[bool], scale: float
-) -> TimedSupply | None:
+    problem: ProblemData, floors: list[float], possible: list[bool], data: SupplyUses, scale: float
+) -> TimedSupply:
     """The relaxation as a CP-SAT model whose objective is the extra cost times ``scale``
-    (rounded down), or None when no material is scarce."""
+    (rounded down)."""
     p = problem
-    scarce = scarce_materials(p, possible)
-    if not scarce:
-        return None
-    periods = {m: supply_periods(p, m) for m in scarce}
-    uses = [d for m in scarce for d in p.demands_of_material[m] if possible[d.order]]
-    users = sorted({d.order for d in uses})
+    users = sorted({d.order for d in data.uses})
     extra = {i: int(leave_out_extra(p, floors, i) * scale) for i in users}
     model = cp_model.CpModel()
     left_out = {i: model.new_bool_var(f"left_out_{i}") for i in users if i not in p.frozen_orders}
     costs_of: dict[int, list[cp_model.LinearExprT]] = {i: [] for i in users}
     in_period: dict[tuple[int, int], list[cp_model.LinearExprT]] = {}
     taken = []
-    for d in uses:
-        options = use_options(p, d, periods[d.material], floors[d.order])
+    for d, options in zip(data.uses, data.options, strict=True):
         chosen = [(r, int(c * scale), model.new_bool_var("")) for r, c in options]
-        taken.append((d, [(r, y) for r, _, y in chosen]))
+        taken.append([(r, y) for r, _, y in chosen])
         model.add(sum(y for *_, y in chosen) + left_out.get(d.order, 0) == 1)
         costs_of[d.order].append(sum(c * y for _, c, y in chosen))
         for r, _, y in chosen:
             in_period.setdefault((d.material, r), []).append(d.quantity * y)
-    for m in scarce:  # what is used by the end of each period has arrived by then
+    for m, periods in data.periods.items():  # what is used by the end of each period has arrived by then
         used: list[cp_model.LinearExprT] = []
-        for r, (_, supply) in enumerate(periods[m]):
+        for r, (_, supply) in enumerate(periods):
             if (m, r) in in_period:
                 used.extend(in_period[m, r])
                 model.add(sum(used) <= supply)
     terms: list[cp_model.LinearExprT] = [extra[i] * x for i, x in left_out.items()]
+    latest = {}
     for i, costs in costs_of.items():
         if len(costs) == 1:
             terms.append(costs[0])
         else:  # the latest of its uses decides when the order can end
-            latest = model.new_int_var(0, extra[i], "")
+            latest[i] = model.new_int_var(0, extra[i], "")
             for c in costs:
-                model.add(latest >= c)
-            terms.append(latest)
+                model.add(latest[i] >= c)
+            terms.append(latest[i])
     model.minimize(sum(terms))
-    return TimedSupply(model, left_out, periods, taken)
+    return TimedSupply(model, left_out, taken, latest)
+
+
+def hint_allocation(timed: TimedSupply, data: SupplyUses, allocation: Allocation, scale: float) -> None:
+    """Start the search from ``allocation`` (every variable hinted)."""
+    model = timed.model
+    for i, x in timed.left_out.items():
+        model.add_hint(x, i in allocation.left_out)
+    latest: dict[int, int] = {}
+    for u, options in enumerate(timed.taken):
+        r_chosen = allocation.chosen.get(u)
+        for r, y in options:
+            model.add_hint(y, r == r_chosen)
+        if r_chosen is not None:
+            i = data.uses[u].order
+            latest[i] = max(latest.get(i, 0), int(dict(data.options[u])[r_chosen] * scale))
+    for i, v in timed.latest.items():
+        model.add_hint(v, latest.get(i, 0))
 
 
 def timed_supply_choice(
-    problem: ProblemData, floors: list[float], possible: list[bool], seconds: float, workers: int = 0
+    problem: ProblemData,
+    floors: list[float],
+    possible: list[bool],
+    data: SupplyUses,
+    start: Allocation,
+    seconds: float,
+    workers: int = 0,
 ) -> MaterialChoice:
-    """The relaxation's proven least extra cost, and the best allocation found: the orders
-    it leaves out and, per order using scarce material, the first minute of the latest
-    supply period its uses take (-1: the stock on hand)."""
+    """The relaxation's proven least extra cost, and the cheaper of ``start`` and the best
+    allocation the model finds from it: the orders it leaves out and, per order using
+    scarce material, the first minute of the latest supply period its uses take (-1: the
+    stock on hand)."""
     began = time.perf_counter()
-    scale = cost_scale(problem, floors, {d.order for d in problem.demands if possible[d.order]})
-    timed = timed_supply_model(problem, floors, possible, scale)
-    if timed is None:
-        return MaterialChoice()
+    scale = cost_scale(problem, floors, {d.order for d in data.uses})
+    timed = timed_supply_model(problem, floors, possible, data, scale)
+    hint_allocation(timed, data, start, scale)
     solver, found_one, bound = solve_for_bound(timed.model, seconds, workers, scale)
     spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
-    if not found_one:
-        return MaterialChoice(bound, seconds=spent)
-    supply_from: dict[int, int] = {}
-    for d, options in timed.taken:
-        for r, y in options:
-            if solver.value(y):
-                first = timed.periods[d.material][r][0]
-                supply_from[d.order] = max(supply_from.get(d.order, first), first)
-    left_out = frozenset(i for i, x in timed.left_out.items() if solver.value(x))
-    return MaterialChoice(bound, left_out, spent, supply_from)
+    best = start
+    if found_one:
+        chosen = {u: r for u, options in enumerate(timed.taken) for r, y in options if solver.value(y)}
+        left_out = frozenset(i for i, x in timed.left_out.items() if solver.value(x))
+        best = min(start, allocation(problem, floors, data, left_out, chosen), key=lambda a: a.cost)
+    return MaterialChoice(bound, best.left_out, spent, data.supply_from(best.chosen))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.bounds import cost_lower_bound
+from scheduler.floors import MaterialChoice
 from tests.helpers import (
     at,
     customers,
@@ -163,7 +164,7 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
 ) -> None:
     # generated plants whose scarce material arrives in receipts; the bound must stay at
     # or below every plan's cost, the proven optimum's included
-    import scheduler.cpsat.bounds
+    import scheduler.bounds
     from scenarios.pipelines.schedule import make_plan, solve_options
 
     scenario = small_plant(
@@ -174,7 +175,7 @@ def test_receipt_waits_raise_the_bound_but_never_above_a_plan(
     bound = cost_lower_bound(problem, workers=1)
     assert bound <= plan.result.objective + 1e-6
     assert plan.tables.summary["best_bound"] <= plan.result.objective + 1e-6
-    monkeypatch.setattr(scheduler.cpsat.bounds, "timed_supply_model", lambda *_: None)
+    monkeypatch.setattr(scheduler.bounds, "timed_supply_choice", lambda *_: MaterialChoice())
     assert bound > cost_lower_bound(problem, workers=1)  # above the covering alone
 
 
