@@ -49,15 +49,16 @@ def greedy_allocation(
         lost = 0.0
         for u in uses_of[i]:
             costs = sorted(c for _, c in data.options[u])
-            fallback = costs[1] if len(costs) > 1 else leave_out_extra(problem, floors, i)
-            lost = max(lost, fallback - costs[0]) if costs else lost
+            if costs:
+                fallback = costs[1] if len(costs) > 1 else leave_out_extra(problem, floors, i)
+                lost = max(lost, fallback - costs[0])
         return lost / quantity(i)
 
     keys: list[Callable[[int], float]] = [regret, lambda i: problem.orders[i].weight / quantity(i)]
     leaving = frozenset(left_out & uses_of.keys()) - frozen
     tried = []
     for key in keys:
-        ranked = sorted(uses_of.keys() - leaving, key=lambda i: (i not in frozen, -key(i)))
+        ranked = sorted(uses_of.keys() - leaving, key=lambda i: (i not in frozen, -key(i), i))
         tried.append(_allocate(problem, floors, data, uses_of, ranked, leaving))
     return min(tried, key=lambda a: a.cost)
 
