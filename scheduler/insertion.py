@@ -213,22 +213,27 @@ def _preferred(
     prefer: dict[int, tuple[int, int]],
 ) -> tuple[int, int, int] | None:
     """Operation k on its preferred machine, at its preferred start or the first fit after it,
-    unless it would wait there more than REPAIR_WAIT minutes past its preferred start and
-    another machine ends it sooner (a breakdown's work goes to an alternative rather than
-    wait); a frozen operation exactly there or nowhere."""
+    unless that machine would keep it waiting more than REPAIR_WAIT minutes (past its
+    preferred start and past the moment it is ready) and another machine ends it more than
+    REPAIR_WAIT minutes sooner: a breakdown's work goes to an alternative rather than wait,
+    but work that is only late because the work before it is late keeps its machine (moving
+    it would push that machine's work on in turn); a frozen operation exactly there or nowhere."""
     m, s = prefer[k]
     if m not in {mode.machine for mode in p.operations[k].modes}:
         return None
-    choice = _place_operation(p, k, max(ready, s), gaps, stock, only=m)
+    wanted = max(ready, s)
+    choice = _place_operation(p, k, wanted, gaps, stock, only=m)
     if k in p.fixed:
         return choice if choice is not None and choice[1] == s else None
     other = _place_operation(p, k, max(ready, p.freeze), gaps, stock)
-    if choice is None or (other is not None and choice[1] > s + REPAIR_WAIT and other[2] < choice[2]):
+    if choice is None:
+        return other
+    if other is not None and choice[1] > wanted + REPAIR_WAIT and other[2] < choice[2] - REPAIR_WAIT:
         return other
     return choice
 
 
-REPAIR_WAIT = 240  # minutes an operation may wait on its previous machine before it moves
+REPAIR_WAIT = 240  # minutes a machine may keep an operation of the previous plan waiting
 
 
 def _place_operation(
