@@ -222,7 +222,7 @@ def _plan_in_child(spec: str, name: str, staging: str, base: str | None, stop: S
     from scenarios.pipelines.schedule import make_plan, solve_options, write_plan
 
     study = read_study(Path(spec))
-    scenario = _study_scenarios(study)[name]
+    scenario = _study_scenarios(study, only=name)[name]
     start_from = _from_base(Path(base), scenario) if base is not None else None
     try:
         plan = make_plan(scenario, solve_options(scenario), None, start_from, stop)
@@ -235,14 +235,16 @@ def _plan_in_child(spec: str, name: str, staging: str, base: str | None, stop: S
     return f"planned (interrupted by {plan.tables.summary['stop_reason']})" if interrupted else "planned"
 
 
-def _study_scenarios(study: Study) -> dict[str, Scenario]:
-    """The base and every variant, checked like any scenario (by folder name)."""
+def _study_scenarios(study: Study, only: str | None = None) -> dict[str, Scenario]:
+    """The base and every variant (or only the one whose folder is ``only``: a child plans
+    one), checked like any scenario, by folder name."""
     base = load_scenario(study.base)
     text, _ = read_settings_text(study.base)
     settings_doc = tomllib.loads(text or "")
     _merge(settings_doc, {"solve": study.solve})
     scenarios = {"base": variant_scenario(base, settings_doc, Variant("base"))}
-    scenarios.update({v.folder: variant_scenario(base, settings_doc, v) for v in study.variants})
+    variants = [v for v in study.variants if only in (None, v.folder)]
+    scenarios.update({v.folder: variant_scenario(base, settings_doc, v) for v in variants})
     return scenarios
 
 
