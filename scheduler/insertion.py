@@ -225,10 +225,10 @@ def _preferred(
     choice = _place_operation(p, k, wanted, gaps, stock, only=m)
     if k in p.fixed:
         return choice if choice is not None and choice[1] == s else None
+    if choice is not None and choice[1] <= wanted + REPAIR_WAIT:
+        return choice  # no long wait: no other machine needs looking at
     other = _place_operation(p, k, max(ready, p.freeze), gaps, stock)
-    if choice is None:
-        return other
-    if other is not None and choice[1] > wanted + REPAIR_WAIT and other[2] < choice[2] - REPAIR_WAIT:
+    if choice is None or (other is not None and other[2] < choice[2] - REPAIR_WAIT):
         return other
     return choice
 
