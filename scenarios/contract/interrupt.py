@@ -5,10 +5,16 @@ so far is checked and written as usual. A second signal aborts at once: nothing 
 written, and the staging folders are removed on the way out. An abort is held back only
 while a finished folder is being renamed into place (:func:`critical`), so that a replaced
 folder is never left missing.
+
+Two signals that arrive while the main thread is inside one long C call (a solver step, a
+Parquet write) reach Python as a single handler call. The C-level handler also writes every
+signal's number to a wakeup pipe, so the handler counts the signals from there and a quick
+double Ctrl-C still aborts.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -44,10 +50,18 @@ def stop_on_signals(stop: StopRequest) -> Iterator[None]:
         yield  # only the main thread may handle signals; a worker is stopped through ``stop``
         return
 
+    reader, writer = os.pipe()
+    os.set_blocking(reader, False)
+    os.set_blocking(writer, False)
+    received = 0
+
     def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal received
+        received += max(1, _signals_in(reader))  # 1 when the pipe was not ours to read
         if not stop.requested:
             stop.request(signal.Signals(signum).name)
-            return
+            if received < 2:
+                return
         abort = Aborted(signum)
         if _Critical.depth:
             _Critical.pending = abort
@@ -55,11 +69,28 @@ def stop_on_signals(stop: StopRequest) -> Iterator[None]:
         raise abort
 
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    previous_fd = signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
     try:
         yield
     finally:
+        signal.set_wakeup_fd(previous_fd)
         for s, old in previous.items():
             signal.signal(s, old)
+        os.close(reader)
+        os.close(writer)
+
+
+def _signals_in(reader: int) -> int:
+    """How many SIGINT and SIGTERM the C-level handler has noted in the wakeup pipe since the last call."""
+    count = 0
+    while True:
+        try:
+            noted = os.read(reader, 512)
+        except BlockingIOError:
+            return count
+        if not noted:
+            return count
+        count += sum(1 for number in noted if number in SIGNALS)
 
 
 @contextmanager
