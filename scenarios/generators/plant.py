@@ -115,6 +115,11 @@ def routings_table(
     product_ids = ids("P", n_products)
     base_minutes = rng.lognormal(np.log(1.2), 0.5, n_products)
     role = dict(zip(machines["group"], machines["role"], strict=False))
+    members: dict[str, list[tuple[str, float]]] = {}  # per group: its machines and their speed
+    for machine_id, group, speed in zip(
+        machines["machine_id"], machines["group"], machines["speed"], strict=True
+    ):
+        members.setdefault(group, []).append((machine_id, speed))
     rows = []
     for p, product in enumerate(product_ids):
         for k, g in enumerate(_route(rng, capacity, int(rng.integers(3, 9)))):
@@ -130,16 +135,9 @@ def routings_table(
                 if role[group] == "dies"
                 else None
             )
-            for machine in machines[machines["group"] == group].itertuples():
+            for machine_id, speed in members[group]:
                 rows.append(
-                    (
-                        product,
-                        10 * (k + 1),
-                        machine.machine_id,
-                        base_minutes[p] * factor * machine.speed,
-                        setup,
-                        family,
-                    )
+                    (product, 10 * (k + 1), machine_id, base_minutes[p] * factor * speed, setup, family)
                 )
     routings = pd.DataFrame(
         rows, columns=["product_id", "step", "machine_id", "minutes_per_unit", "setup_minutes", "family"]

@@ -10,6 +10,8 @@ started, so nothing has started before what it waits for has finished.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,31 +36,36 @@ def progress_table(
     if count == 0:
         return pd.DataFrame(columns=COLUMNS)
     chosen = np.sort(rng.choice(eligible, size=count, replace=False))
-    alternatives = routings.groupby(["product_id", "step"])
-    steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted(set(s)))
+    alternatives: dict[tuple[str, int], list[dict[str, Any]]] = {}  # in the routing's row order
+    for row in routings[["product_id", "step", "machine_id", "minutes_per_unit", "setup_minutes"]].to_dict(
+        "records"
+    ):
+        alternatives.setdefault((row["product_id"], int(row["step"])), []).append(row)
+    steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
     free = machines.set_index("machine_id")["capacity"].fillna(1).astype(int).to_dict()
+    picked = orders.iloc[chosen][["order_id", "product_id", "quantity"]].to_dict("records")
     rows: list[tuple] = []
-    for i in chosen:
-        order = orders.iloc[i]
+    for order in picked:
         steps = steps_of[order["product_id"]]
         kind = rng.choice(["done", "running", "waiting"])
         done = len(steps) if kind == "done" else int(rng.integers(0 if kind == "running" else 1, len(steps)))
         machine = None
         if kind == "running":  # on a machine of the step that still has room
-            options = alternatives.get_group((order["product_id"], steps[done]))
-            options = options[options["machine_id"].map(free) > 0]
-            if len(options):
-                machine = options["machine_id"].iloc[int(rng.integers(len(options)))]
+            options = [
+                o for o in alternatives[(order["product_id"], steps[done])] if free[o["machine_id"]] > 0
+            ]
+            if options:
+                machine = options[int(rng.integers(len(options)))]["machine_id"]
                 free[machine] -= 1
             else:  # every machine of the step runs something already: it waits for one
                 done = max(done, 1)
-        plan: list[tuple[int, pd.Series, bool]] = []  # step, routing row, running
+        plan: list[tuple[int, dict[str, Any], bool]] = []  # step, routing row, running
         for position, step in enumerate(steps[: done + (machine is not None)]):
-            options = alternatives.get_group((order["product_id"], step))
+            options = alternatives[(order["product_id"], step)]
             if position == done:
-                plan.append((int(step), options[options["machine_id"] == machine].iloc[0], True))
+                plan.append((step, next(o for o in options if o["machine_id"] == machine), True))
             else:
-                plan.append((int(step), options.iloc[int(rng.integers(len(options)))], False))
+                plan.append((step, options[int(rng.integers(len(options)))], False))
         rows += _timed(rng, order, plan, start)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["remaining_minutes"] = frame["remaining_minutes"].astype("Int64")
@@ -66,7 +73,10 @@ def progress_table(
 
 
 def _timed(
-    rng: np.random.Generator, order: pd.Series, plan: list[tuple[int, pd.Series, bool]], start: pd.Timestamp
+    rng: np.random.Generator,
+    order: dict[str, Any],
+    plan: list[tuple[int, dict[str, Any], bool]],
+    start: pd.Timestamp,
 ) -> list[tuple]:
     """Rows for the planned steps, laid out backwards from the plan start."""
     minute = pd.Timedelta(minutes=1)
