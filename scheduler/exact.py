@@ -9,8 +9,8 @@ in exact decimals: 150 x 4.94 = 741.00, ceiling 741.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, localcontext
+from functools import lru_cache
 
 
 def decimal_of(value: float | int | Decimal) -> Decimal:
@@ -38,7 +38,15 @@ def exact_sum(a: Decimal, b: Decimal) -> Decimal:
 
 def operation_duration(quantity: int, minutes_per_unit: float, setup_minutes: int) -> int:
     """The contract's duration: setup_minutes + ceil(quantity x minutes_per_unit), exactly."""
-    return int(setup_minutes) + math.ceil(exact_product(int(quantity), minutes_per_unit))
+    numerator, denominator = decimal_fraction(minutes_per_unit)
+    return int(setup_minutes) - (-int(quantity) * numerator // denominator)  # the ceiling, in integers
+
+
+@lru_cache(maxsize=1 << 16)
+def decimal_fraction(value: float | int | Decimal) -> tuple[int, int]:
+    """``decimal_of(value)`` as numerator and denominator (a plant has few distinct rates, and
+    its durations are computed for every order and alternative)."""
+    return decimal_of(value).as_integer_ratio()
 
 
 def decimal_places(value: Decimal) -> int:

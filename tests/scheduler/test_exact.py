@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scheduler.exact import decimal_of, exact_product, operation_duration, scaled_units
 from tests.helpers import make_plan_for, minutes, one_machine_shop, order_row
@@ -18,6 +20,21 @@ def test_a_float_product_that_lands_just_above_a_whole_number_is_not_rounded_up(
     assert operation_duration(100, 1.1, 0) == 110
     assert operation_duration(3, 0.1, 0) == 1  # 0.3 minutes still take a whole minute
     assert operation_duration(7, 1 / 3, 0) == 3  # 2.333... (the double's own decimal) rounds up
+
+
+@given(
+    quantity=st.integers(0, 10**9),
+    minutes_per_unit=st.floats(0, 10**6, allow_nan=False) | st.decimals(0, 10**6, places=4),
+    setup=st.integers(0, 10**4),
+)
+def test_durations_equal_the_ceiling_of_the_exact_decimal_product(
+    quantity: int, minutes_per_unit: float | Decimal, setup: int
+) -> None:
+    exact = Decimal(repr(minutes_per_unit)) if isinstance(minutes_per_unit, float) else minutes_per_unit
+    with localcontext() as context:
+        context.prec = 60  # exact at these sizes
+        ceiling = int((exact * quantity).to_integral_value(rounding="ROUND_CEILING"))
+    assert operation_duration(quantity, minutes_per_unit, setup) == setup + ceiling
 
 
 def test_decimals_are_the_exporters_numbers() -> None:
