@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scenarios.contract.convert import row_labels
 from scenarios.contract.errors import Problem
@@ -53,7 +55,7 @@ def unknown_values(
     note: str = "",
 ) -> list[Problem]:
     values = frame[column]
-    mask = values.notna() & ~values.isin(pd.Index(known))
+    mask = values.notna() & ~is_in(values, pd.Index(known))
     message = (
         "unknown "
         + column.replace("_id", "")
@@ -62,3 +64,16 @@ def unknown_values(
         + f"; expected a {column} from {target}{note}"
     )
     return problems_at(name, frame, mask, column, message, severity)
+
+
+def is_in(values: pd.Series, known: pd.Index) -> pd.Series:
+    """``values.isin(known)``; pyarrow-backed strings through pyarrow, since pandas compares
+    them one by one in Python (0.6 s for 20,000 order ids)."""
+    if _arrow_strings(values.dtype) and _arrow_strings(known.dtype):
+        found = pc.is_in(pa.array(values), value_set=pa.array(known)).fill_null(False)
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index)
+    return values.isin(known)
+
+
+def _arrow_strings(dtype: object) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"

@@ -60,8 +60,11 @@ def _routing(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
     """The step belongs to the order's routing, and the machine is one of its alternatives."""
     routings = tables["routings"].dropna(subset=["product_id", "step", "machine_id"])
     rows = _order_steps(progress, tables)
-    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s}))
-    machines = routings.groupby(["product_id", "step"])["machine_id"].apply(lambda s: sorted(set(s)))
+    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
+    machines = {
+        (product, int(step)): sorted(set(group))
+        for (product, step), group in routings.groupby(["product_id", "step"])["machine_id"]
+    }
     unknown_step = pd.Series(None, index=progress.index, dtype=object)
     wrong_machine = pd.Series(None, index=progress.index, dtype=object)
     for r in rows.itertuples(index=False):
@@ -84,7 +87,7 @@ def _routing(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
 def _earlier_steps_done(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
     """A step is done or running only when every earlier step of its order is done."""
     routings = tables["routings"].dropna(subset=["product_id", "step"])
-    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s}))
+    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
     rows = _order_steps(progress, tables)
     state = {(r.order_id, int(r.step)): r.state for r in rows.itertuples(index=False)}
     texts = pd.Series(None, index=progress.index, dtype=object)
@@ -182,14 +185,11 @@ def _started_orders(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
     started = set(progress["order_id"].dropna()) & set(orders.index)
     if not started:
         return []
-    done_steps = progress[progress["state"] == "done"].groupby("order_id")["step"].apply(set)
+    done_steps = progress[progress["state"] == "done"].groupby("order_id")["step"].apply(set).to_dict()
     routings = tables["routings"].dropna(subset=["product_id", "step"])
-    steps = routings.groupby("product_id")["step"].apply(lambda s: {int(x) for x in s})
-    finished = {
-        o
-        for o in started
-        if o in done_steps.index and steps.get(orders.at[o, "product_id"], set()) <= done_steps[o]
-    }
+    steps = routings.groupby("product_id")["step"].apply(lambda s: {int(x) for x in s}).to_dict()
+    product_of = orders["product_id"].to_dict()
+    finished = {o for o in started if o in done_steps and steps.get(product_of[o], set()) <= done_steps[o]}
     frame = orders.loc[sorted(started)].reset_index()
     after = frame["after_order"]
     waiting = after.notna() & after.isin(orders.index) & ~after.isin(list(finished))
