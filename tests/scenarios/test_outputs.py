@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from scenarios.batch.scenario_run import BatchItem
 from scenarios.contract.outputs import BATCH_SUMMARY_COLUMNS, FOLDERS, OUTPUT_KINDS, files_of, output_tables
@@ -26,12 +25,10 @@ def _ok(code_and_output: tuple[int, str]) -> None:
     assert code_and_output[0] == 0, code_and_output[1]
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def _written(out: Path) -> dict[str, Path]:
     """One folder of each command, with every optional file written: the demo (plan, grading
     with sales reps, balance and visits, complaints, promise), a grading against an earlier
     one (migrations) and a batch of the demo scenario."""
-    out = tmp_path_factory.mktemp("outputs")
     _ok(invoke("demo", "--out", out / "demo", "--quiet"))
     scenario = out / "demo" / "scenario"
     _ok(invoke("grade", scenario, "--out", out / "regrade", "--previous", out / "demo" / "grading"))
@@ -45,26 +42,36 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def test_every_folder_holds_exactly_its_declared_files(written: dict[str, Path]) -> None:
-    assert set(written) == set(FOLDERS)
-    for folder, path in written.items():
-        present = {p.name + ("/" if p.is_dir() else "") for p in path.iterdir() if not p.name.startswith(".")}
-        present -= {"scenario/"} if folder == "batch" else set()  # the batch's plan folder
-        assert present == set(files_of(folder)), folder
+def _files_differ(folder: str, path: Path) -> list[str]:
+    present = {p.name + ("/" if p.is_dir() else "") for p in path.iterdir() if not p.name.startswith(".")}
+    present -= {"scenario/"} if folder == "batch" else set()  # the batch's plan folder
+    declared = set(files_of(folder))
+    return [f"{folder}: found {sorted(present)}, declared {sorted(declared)}"] if present != declared else []
 
 
-@pytest.mark.parametrize("folder", sorted(FOLDERS))
-def test_every_table_has_its_declared_columns_and_kinds(written: dict[str, Path], folder: str) -> None:
+def _columns_differ(folder: str, path: Path) -> list[str]:
+    found = []
     for file in FOLDERS[folder]:
         if not file.columns:
             continue
-        schema = pq.read_schema(written[folder] / file.name)
-        assert schema.names == list(file.columns), file.name
+        schema = pq.read_schema(path / file.name)
+        if schema.names != list(file.columns):
+            found.append(f"{folder}/{file.name}: columns {schema.names}, declared {list(file.columns)}")
+            continue
         for name, kind in file.columns.items():
             arrow = schema.field(name).type
-            assert pa.types.is_null(arrow) or any(is_kind(arrow) for is_kind in ARROW_KINDS[kind]), (
-                f"{file.name} {name}: {arrow} is no {kind}"
-            )
+            if not (pa.types.is_null(arrow) or any(is_kind(arrow) for is_kind in ARROW_KINDS[kind])):
+                found.append(f"{folder}/{file.name} {name}: {arrow} is no {kind}")
+    return found
+
+
+def test_every_folder_holds_its_declared_files_columns_and_kinds(tmp_path: Path) -> None:
+    """One test, so that the commands run once (not once per test worker)."""
+    written = _written(tmp_path)
+    assert set(written) == set(FOLDERS)
+    found = [text for folder, path in written.items() for text in _files_differ(folder, path)]
+    found += [text for folder, path in written.items() for text in _columns_differ(folder, path)]
+    assert found == [], "\n".join(found)
 
 
 def test_kinds_are_the_contract_s_and_a_file_in_two_folders_is_one_table() -> None:
