@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import accumulate
 
 import pandas as pd
 
@@ -20,6 +22,7 @@ class _Plan:
     material_left: list[int]
     material_ready: dict[int, tuple[int, int]]
     on_machine: list[list[int]]
+    bookings: dict[int, _Bookings] = field(default_factory=dict)  # made when first asked
 
 
 def _plan(schedule: Schedule) -> _Plan:
@@ -28,6 +31,45 @@ def _plan(schedule: Schedule) -> _Plan:
         if m >= 0:
             on_machine[m].append(k)
     return _Plan(_material_left(schedule), _material_ready(schedule), on_machine)
+
+
+@dataclass(frozen=True)
+class _Bookings:
+    """One machine's operations by start, with what they book of its working time up to the
+    horizon end: the booked minutes from any minute on are a suffix sum plus the few
+    operations running at that minute (not a pass over every operation for every order)."""
+
+    starts: list[int]
+    ends: list[int]
+    latest_end: list[int]  # the latest end among the operations up to each position
+    tier_ranks: list[int]
+    booked_after: list[list[int]]  # per tier rank: minutes booked by operations from each position on
+
+    @classmethod
+    def of(cls, schedule: Schedule, m: int, ops: list[int]) -> _Bookings:
+        p = schedule.problem
+        working, hi = p.machines[m].working, p.horizon
+        ordered = sorted(ops, key=lambda j: (schedule.start[j], j))
+        starts = [schedule.start[j] for j in ordered]
+        ends = [schedule.end[j] for j in ordered]
+        ranks = [p.orders[p.operations[j].order].tier_rank for j in ordered]
+        booked = [max(0, working.worked(s, min(e, hi))) for s, e in zip(starts, ends, strict=True)]
+        after = []
+        for rank in range(len(p.tier_names)):
+            mine = [b if r == rank else 0 for b, r in zip(booked, ranks, strict=True)]
+            after.append([*reversed(list(accumulate(reversed(mine)))), 0])
+        return cls(starts, ends, list(accumulate(ends, max)), ranks, after)
+
+    def booked_from(self, schedule: Schedule, m: int, lo: int) -> list[int]:
+        """Per tier rank, the working minutes booked from minute ``lo`` to the horizon end."""
+        working, hi = schedule.problem.machines[m].working, schedule.problem.horizon
+        first = bisect.bisect_left(self.starts, lo)
+        booked = [after[first] for after in self.booked_after]
+        j = first - 1
+        while j >= 0 and self.latest_end[j] > lo:  # started before lo, may run past it
+            booked[self.tier_ranks[j]] += max(0, working.worked(lo, min(self.ends[j], hi)))
+            j -= 1
+        return booked
 
 
 def explain(schedule: Schedule) -> dict[int, str]:
@@ -84,7 +126,7 @@ def _material_ready(schedule: Schedule) -> dict[int, tuple[int, int]]:
 def unscheduled_reason(schedule: Schedule, i: int, plan: _Plan | None = None) -> str:
     """Why order i has no place in the plan."""
     plan = plan or _plan(schedule)
-    material_left, on_machine = plan.material_left, plan.on_machine
+    material_left = plan.material_left
     p = schedule.problem
     order = p.orders[i]
     for pred in order.predecessors:
@@ -116,7 +158,7 @@ def unscheduled_reason(schedule: Schedule, i: int, plan: _Plan | None = None) ->
             )
     if shortages:
         return "; ".join(shortages)
-    return _no_capacity(schedule, i, on_machine)
+    return _no_capacity(schedule, i, plan)
 
 
 def _no_room(p: ProblemData, k: int) -> str | None:
@@ -143,7 +185,7 @@ def _no_room(p: ProblemData, k: int) -> str | None:
     return f"step {op.step} has no room inside the horizon: " + "; ".join(why)
 
 
-def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str:
+def _no_capacity(schedule: Schedule, i: int, plan: _Plan) -> str:
     """The order's most loaded machine between its release and the horizon end."""
     p = schedule.problem
     order = p.orders[i]
@@ -151,17 +193,16 @@ def _no_capacity(schedule: Schedule, i: int, on_machine: list[list[int]]) -> str
     worst = None
     for k in order.operations:
         machines = [m.machine for m in p.operations[k].modes]
-        busy, available, tiers = 0, 0, Counter[str]()
+        available, by_rank = 0, [0] * len(p.tier_names)
         for m in machines:
-            working = p.machines[m].working
-            available += working.worked(lo, hi) * p.machines[m].capacity
-            for j in on_machine[m]:
-                overlap = working.worked(max(schedule.start[j], lo), min(schedule.end[j], hi))
-                if overlap > 0:
-                    busy += overlap
-                    tiers[p.orders[p.operations[j].order].tier] += overlap
-        share = busy / max(1, available)
+            available += p.machines[m].working.worked(lo, hi) * p.machines[m].capacity
+            if m not in plan.bookings:
+                plan.bookings[m] = _Bookings.of(schedule, m, plan.on_machine[m])
+            for rank, minutes in enumerate(plan.bookings[m].booked_from(schedule, m, lo)):
+                by_rank[rank] += minutes
+        share = sum(by_rank) / max(1, available)
         if worst is None or share > worst[0]:
+            tiers = Counter({p.tier_names[r]: b for r, b in enumerate(by_rank) if b > 0})  # ties: tier order
             worst = (share, machines, tiers, k)
     assert worst is not None
     share, machines, tiers, k = worst
