@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scenarios.contract.errors import Problem
-from scenarios.contract.row_problems import problems_at, unknown_values
+from scenarios.contract.row_problems import is_in, problems_at, unknown_values
 from scenarios.contract.settings import Settings
 
 Tables = dict[str, pd.DataFrame]
@@ -40,6 +40,11 @@ def progress_problems(tables: Tables, settings: Settings | None) -> list[Problem
     return problems
 
 
+def steps_by_product(routings: pd.DataFrame) -> dict[str, list[int]]:
+    """Per product, the steps of its routing in order."""
+    return routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
+
+
 def _states(progress: pd.DataFrame) -> list[Problem]:
     state = progress["state"]
     bad = state.notna() & ~state.isin(STATES)
@@ -60,7 +65,7 @@ def _routing(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
     """The step belongs to the order's routing, and the machine is one of its alternatives."""
     routings = tables["routings"].dropna(subset=["product_id", "step", "machine_id"])
     rows = _order_steps(progress, tables)
-    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
+    steps = steps_by_product(routings)
     machines = {
         (product, int(step)): sorted(set(group))
         for (product, step), group in routings.groupby(["product_id", "step"])["machine_id"]
@@ -87,7 +92,7 @@ def _routing(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
 def _earlier_steps_done(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
     """A step is done or running only when every earlier step of its order is done."""
     routings = tables["routings"].dropna(subset=["product_id", "step"])
-    steps = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
+    steps = steps_by_product(routings)
     rows = _order_steps(progress, tables)
     state = {(r.order_id, int(r.step)): r.state for r in rows.itertuples(index=False)}
     texts = pd.Series(None, index=progress.index, dtype=object)
@@ -187,12 +192,12 @@ def _started_orders(progress: pd.DataFrame, tables: Tables) -> list[Problem]:
         return []
     done_steps = progress[progress["state"] == "done"].groupby("order_id")["step"].apply(set).to_dict()
     routings = tables["routings"].dropna(subset=["product_id", "step"])
-    steps = routings.groupby("product_id")["step"].apply(lambda s: {int(x) for x in s}).to_dict()
+    steps = steps_by_product(routings)
     product_of = orders["product_id"].to_dict()
-    finished = {o for o in started if o in done_steps and steps.get(product_of[o], set()) <= done_steps[o]}
+    finished = {o for o in started if o in done_steps and set(steps.get(product_of[o], [])) <= done_steps[o]}
     frame = orders.loc[sorted(started)].reset_index()
     after = frame["after_order"]
-    waiting = after.notna() & after.isin(orders.index) & ~after.isin(list(finished))
+    waiting = after.notna() & is_in(after, orders.index) & ~after.isin(list(finished))
     problems = problems_at(
         "orders",
         frame,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scenarios.contract.validate_progress import steps_by_product
 from scheduler.exact import operation_duration
 
 COLUMNS = ["order_id", "step", "machine_id", "state", "started_at", "finished_at", "remaining_minutes"]
@@ -41,7 +42,7 @@ def progress_table(
         "records"
     ):
         alternatives.setdefault((row["product_id"], int(row["step"])), []).append(row)
-    steps_of = routings.groupby("product_id")["step"].apply(lambda s: sorted({int(x) for x in s})).to_dict()
+    steps_of = steps_by_product(routings)
     free = machines.set_index("machine_id")["capacity"].fillna(1).astype(int).to_dict()
     picked = orders.iloc[chosen][["order_id", "product_id", "quantity"]].to_dict("records")
     rows: list[tuple] = []
