@@ -12,6 +12,7 @@ import pandas as pd
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.timeline import arrival_time
+from scheduler.worktime import WorkingTime
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,12 @@ class _Plan:
     material_ready: dict[int, tuple[int, int]]
     on_machine: list[list[int]]
     bookings: dict[int, _Bookings] = field(default_factory=dict)  # made when first asked
+
+    def booked_from(self, schedule: Schedule, m: int, lo: int) -> list[int]:
+        """Per tier rank, the working minutes machine m has booked from minute ``lo`` to the horizon end."""
+        if m not in self.bookings:
+            self.bookings[m] = _Bookings.of(schedule, m, self.on_machine[m])
+        return self.bookings[m].booked_from(lo)
 
 
 def _plan(schedule: Schedule) -> _Plan:
@@ -39,6 +46,8 @@ class _Bookings:
     horizon end: the booked minutes from any minute on are a suffix sum plus the few
     operations running at that minute (not a pass over every operation for every order)."""
 
+    working: WorkingTime
+    horizon: int
     starts: list[int]
     ends: list[int]
     latest_end: list[int]  # the latest end among the operations up to each position
@@ -58,16 +67,15 @@ class _Bookings:
         for rank in range(len(p.tier_names)):
             mine = [b if r == rank else 0 for b, r in zip(booked, ranks, strict=True)]
             after.append([*reversed(list(accumulate(reversed(mine)))), 0])
-        return cls(starts, ends, list(accumulate(ends, max)), ranks, after)
+        return cls(working, hi, starts, ends, list(accumulate(ends, max)), ranks, after)
 
-    def booked_from(self, schedule: Schedule, m: int, lo: int) -> list[int]:
+    def booked_from(self, lo: int) -> list[int]:
         """Per tier rank, the working minutes booked from minute ``lo`` to the horizon end."""
-        working, hi = schedule.problem.machines[m].working, schedule.problem.horizon
         first = bisect.bisect_left(self.starts, lo)
         booked = [after[first] for after in self.booked_after]
         j = first - 1
         while j >= 0 and self.latest_end[j] > lo:  # started before lo, may run past it
-            booked[self.tier_ranks[j]] += max(0, working.worked(lo, min(self.ends[j], hi)))
+            booked[self.tier_ranks[j]] += max(0, self.working.worked(lo, min(self.ends[j], self.horizon)))
             j -= 1
         return booked
 
@@ -196,9 +204,7 @@ def _no_capacity(schedule: Schedule, i: int, plan: _Plan) -> str:
         available, by_rank = 0, [0] * len(p.tier_names)
         for m in machines:
             available += p.machines[m].working.worked(lo, hi) * p.machines[m].capacity
-            if m not in plan.bookings:
-                plan.bookings[m] = _Bookings.of(schedule, m, plan.on_machine[m])
-            for rank, minutes in enumerate(plan.bookings[m].booked_from(schedule, m, lo)):
+            for rank, minutes in enumerate(plan.booked_from(schedule, m, lo)):
                 by_rank[rank] += minutes
         share = sum(by_rank) / max(1, available)
         if worst is None or share > worst[0]:
