@@ -81,7 +81,7 @@ def solve(
                 problem, options, plans, floor, began, on_progress, stop
             )
         else:
-            pool = [plan for plan in plans.values() if not plan.frozen_left_out()]
+            pool = [(f"dispatch:{name}", plan) for name, plan in plans.items()]
             best, source, status, bound, rounds = _cpsat(
                 problem, options, best, source, began, floor, on_progress, stop, pool
             )
@@ -154,7 +154,7 @@ def _two_phases(
             floor if suffix == PHASES[0] else None,
             report,
             stop,
-            list(pool.values()),
+            [(sources[n], plan) for n, plan in pool.items()],
         )
         found[suffix] = best
         sources[suffix] = source
@@ -173,17 +173,18 @@ def _cpsat(
     floor: float | None,
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
-    pool: list[Schedule] | None = None,
+    pool: list[tuple[str, Schedule]] | None = None,
 ) -> tuple[Schedule, str, str, float | None, list[RoundSummary]]:
-    """CP-SAT's rounds; each starts from the plan of ``pool`` (every plan found so far: the
-    starts, the rounds before) that is best up to that round, so that no round ends worse
-    for its objective than any plan found in the run. Lexicographic rounds are preceded by
-    a weighted round: its plan joins the pool."""
+    """CP-SAT's rounds; each starts from the plan of ``pool`` ((source, plan) pairs: the starts,
+    then every plan a round finds) that is best on the rounds up to it, and after each round
+    the best plan's values of all rounds so far are kept, so that no plan found in the run
+    beats the result on the rounds' order (a later round may find a plan better for an earlier
+    one). Lexicographic rounds are preceded by a weighted round: its plan joins the pool."""
     from scheduler.cpsat.model import CpSatModel, SolverSettings, circuit_arcs  # CP-SAT loads only when used
 
     # plans that leave out a started or frozen order are no plans: they may cost less than
     # any real one, and as incumbents they would make CP-SAT's real plans look worse
-    pool = [plan for plan in (*(pool or []), best) if not plan.frozen_left_out()]
+    pool = [(name, plan) for name, plan in (*(pool or []), (source, best)) if not plan.frozen_left_out()]
 
     settings = SolverSettings(
         options.time_limit_s, options.workers, options.seed, options.log, options.parameters
@@ -236,16 +237,24 @@ def _cpsat(
     if options.objective == Objective.LEXICOGRAPHIC and exact and not stop.requested:
         seconds = (remaining - search_left) / (len(rounds_) + 1)
         weighted, summary = _weighted_start(problem, model, settings, best, seconds, stop)
-        pool += [weighted] if weighted is not None else []
+        pool += [("cpsat", weighted)] if weighted is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
     proved, bounds = True, []
+    kept: dict[Round, int] = {}  # the values later rounds may not exceed
+
+    def values(plan: Schedule, rounds: int) -> tuple[int, ...]:
+        return tuple(model.value_of(r, plan) for r in rounds_[:rounds])
+
+    def best_on(rounds: int) -> tuple[str, Schedule]:  # on ties the plan found last
+        return min(reversed(pool), key=lambda entry: values(entry[1], rounds))
+
     for index, round_ in enumerate(rounds_):
         if stop.requested:
             proved = False
             break
         if pool:
-            best = min(pool, key=lambda plan: plan.objective_vector(options.objective)[: index + 1])
+            source, best = best_on(index + 1)
         incumbent = model.value_of(round_, best) if pool else None  # None: no real plan yet
         scale = model.expression(round_)[1]
         label = round_.label(problem.tier_names)
@@ -253,6 +262,7 @@ def _cpsat(
             rounds.append(RoundSummary(label, "OPTIMAL (incumbent)", 0.0, 0.0, 0.0))
             bounds.append(0.0)
             model.keep_at_most(round_, 0)
+            kept[round_] = 0
             continue
         if incumbent is not None:
             _require_costly_orders(model, problem, round_, incumbent)
@@ -262,10 +272,10 @@ def _cpsat(
         log.info("CP-SAT round %s, %.1f s", label, seconds)
         outcome = model.solve_round(round_, settings, seconds, report, stop)
         remaining -= outcome.seconds
-        found_plan = outcome.schedule
-        if found_plan is not None and (incumbent is None or model.value_of(round_, found_plan) <= incumbent):
-            best, source = found_plan, "cpsat"
-            pool.append(best)
+        if outcome.schedule is not None and not outcome.schedule.frozen_left_out():
+            pool.append(("cpsat", outcome.schedule))
+        if pool:
+            source, best = best_on(index + 1)
         found = outcome.bound if outcome.bound is not None else 0.0
         reached = incumbent is not None and found * scale >= incumbent
         proved &= bool(pool) and (outcome.status == "OPTIMAL" or (not exact and reached))
@@ -282,7 +292,10 @@ def _cpsat(
         if not pool:  # CP-SAT found no plan that keeps the started orders either
             proved = False
             break
-        model.keep_at_most(round_, model.value_of(round_, best))
+        for earlier, value in zip(rounds_[: index + 1], values(best, index + 1), strict=True):
+            if value < kept.get(earlier, value + 1):  # a later round may better an earlier one
+                model.keep_at_most(earlier, value)
+                kept[earlier] = value
     if lns and not proved and remaining > 1.0 and not stop.requested:
         best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
         rounds.append(summary)
