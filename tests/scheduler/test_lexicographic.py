@@ -11,6 +11,7 @@ import scheduler.solve as solve_module
 from scenarios.contract.model import scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, solve_options
+from scheduler.compact import left_shift
 from scheduler.cpsat.model import CpSatModel, RoundResult
 from scheduler.objectives import COST, Round, tier_round
 from scheduler.options import SolveOptions
@@ -58,11 +59,14 @@ def solve_recording(
     return solve_module.solve(problem, options), seen
 
 
-def assert_no_plan_beats(problem: ProblemData, result: Result, seen: list[Schedule]) -> None:
+def assert_no_plan_beats(
+    problem: ProblemData, result: Result, seen: list[Schedule], shifted: bool = False
+) -> None:
+    """No plan of the run (``shifted``: nor that plan left-shifted) is lexicographically better."""
     final = result.schedule.objective_vector("lexicographic")
     complete = [s for s in seen if all(s.is_scheduled(i) for i in problem.frozen_orders)]
     assert len(complete) > 5
-    for plan in complete:  # lexicographically no worse than any plan of the run
+    for plan in complete + ([left_shift(s) for s in complete] if shifted else []):
         assert final <= plan.objective_vector("lexicographic")
 
 
@@ -75,6 +79,16 @@ def test_each_tier_is_at_least_as_good_as_in_every_plan_of_the_run(
     names = [r.name for r in result.rounds]
     assert names[0] == "weighted tardiness (a start for the tiers)" and "tier A" in names
     assert_no_plan_beats(problem, result, seen)
+
+
+def test_no_plan_of_the_run_started_earlier_beats_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round's plan leaves the operations its round does not price wherever the search put
+    them, often in the way of those it does: here the tier-A round's plan, left-shifted, was
+    better for tier A (41,484 against 49,264) than the result (41,628) when only the last plan
+    was shifted. One worker: repeatable."""
+    problem, options = lexicographic_plant(20, 1, 1)
+    result, seen = solve_recording(problem, options, monkeypatch)
+    assert_no_plan_beats(problem, result, seen, shifted=True)
 
 
 def test_a_plan_a_later_round_finds_better_for_tier_a_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
