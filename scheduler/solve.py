@@ -87,7 +87,7 @@ def solve(
             )
     if stop.requested:
         log.info("stopped early (%s): keeping the best plan so far", stop.reason)
-    final = shifted(best, options.objective)
+    final = _shifted(best, options.objective)
     value = final.objective_value(options.objective)
     if status == "feasible" and bound is not None and value - bound <= 1e-9 * max(1.0, abs(value)):
         status = "optimal"  # the plan meets a proven lower bound: nothing can be better
@@ -108,7 +108,7 @@ def solve(
     )
 
 
-def shifted(plan: Schedule, objective: str) -> Schedule:
+def _shifted(plan: Schedule, objective: str) -> Schedule:
     """``plan`` with every operation started as early as its place allows, unless that costs
     (earlier starts never cost tardiness, but a re-plan prices the operations they move).
     A round leaves the operations its goal does not price wherever it found them, in the way
@@ -241,7 +241,7 @@ def _cpsat(
     if options.objective == Objective.LEXICOGRAPHIC and exact and not stop.requested:
         seconds = (remaining - search_left) / (len(rounds_) + 1)
         weighted, summary = _weighted_start(problem, model, settings, best, seconds, stop)
-        pool += [("cpsat", shifted(weighted, options.objective))] if weighted is not None else []
+        pool += [("cpsat", _shifted(weighted, options.objective))] if weighted is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
     proved, bounds = True, []
@@ -252,6 +252,12 @@ def _cpsat(
 
     def best_on(rounds: int) -> tuple[str, Schedule]:  # on ties the plan found last
         return min(reversed(pool), key=lambda entry: values(entry[1], rounds))
+
+    def keep_values_of(plan: Schedule, rounds: int) -> None:  # a later round may better an earlier
+        for earlier, value in zip(rounds_[:rounds], values(plan, rounds), strict=True):
+            if value < kept.get(earlier, value + 1):
+                model.keep_at_most(earlier, value)
+                kept[earlier] = value
 
     for index, round_ in enumerate(rounds_):
         if stop.requested:
@@ -265,8 +271,7 @@ def _cpsat(
         if incumbent == 0:  # nothing can be better than zero
             rounds.append(RoundSummary(label, "OPTIMAL (incumbent)", 0.0, 0.0, 0.0))
             bounds.append(0.0)
-            model.keep_at_most(round_, 0)
-            kept[round_] = 0
+            keep_values_of(best, index + 1)
             continue
         if incumbent is not None:
             _require_costly_orders(model, problem, round_, incumbent)
@@ -277,7 +282,7 @@ def _cpsat(
         outcome = model.solve_round(round_, settings, seconds, report, stop)
         remaining -= outcome.seconds
         if outcome.schedule is not None and not outcome.schedule.frozen_left_out():
-            pool.append(("cpsat", shifted(outcome.schedule, options.objective)))
+            pool.append(("cpsat", _shifted(outcome.schedule, options.objective)))
         if pool:
             source, best = best_on(index + 1)
         found = outcome.bound if outcome.bound is not None else 0.0
@@ -296,10 +301,7 @@ def _cpsat(
         if not pool:  # CP-SAT found no plan that keeps the started orders either
             proved = False
             break
-        for earlier, value in zip(rounds_[: index + 1], values(best, index + 1), strict=True):
-            if value < kept.get(earlier, value + 1):  # a later round may better an earlier one
-                model.keep_at_most(earlier, value)
-                kept[earlier] = value
+        keep_values_of(best, index + 1)
     if lns and not proved and remaining > 1.0 and not stop.requested:
         best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
         rounds.append(summary)
