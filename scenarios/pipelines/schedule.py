@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,11 @@ class Plan:
     tiers: pd.DataFrame
     result: Result
     tables: PlanTables
-    report_html: str
+
+    @cached_property
+    def report_html(self) -> str:
+        """The plan's page, drawn when first asked: only a written plan needs it."""
+        return plan_report(f"tierplan: {self.scenario.name}", self.tables, self.result.schedule.problem)
 
 
 def make_plan(
@@ -171,8 +176,7 @@ def checked_plan(scenario: Scenario, tiers: pd.DataFrame, result: Result) -> Pla
                 *(f"{r.order_id}: {r.reason}" for r in reasons.itertuples()),
             ]
         )
-    report = plan_report(f"tierplan: {scenario.name}", tables, problem)
-    return Plan(scenario, tiers, result, tables, report)
+    return Plan(scenario, tiers, result, tables)
 
 
 def _frozen_operations_fit(problem: ProblemData) -> None:
