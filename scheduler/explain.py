@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
 
 import pandas as pd
@@ -18,18 +19,32 @@ from scheduler.worktime import WorkingTime
 @dataclass(frozen=True)
 class _Plan:
     """What the explanations look up in a plan: stock left, when each consumption's stock
-    was there, the operations on each machine."""
+    was there, the operations on each machine by start."""
 
     material_left: list[int]
     material_ready: dict[int, tuple[int, int]]
-    on_machine: list[list[int]]
+    on_machine: list[list[int]]  # per machine, its operations by (start, index)
+    starts_on: list[list[int]]  # their starts
+    latest_end_on: list[list[int]]  # the latest end among them up to each position
     bookings: dict[int, _Bookings] = field(default_factory=dict)  # made when first asked
 
     def booked_from(self, schedule: Schedule, m: int, lo: int) -> list[int]:
         """Per tier rank, the working minutes machine m has booked from minute ``lo`` to the horizon end."""
         if m not in self.bookings:
-            self.bookings[m] = _Bookings.of(schedule, m, self.on_machine[m])
+            self.bookings[m] = _Bookings.of(schedule, m, self)
         return self.bookings[m].booked_from(lo)
+
+    def running_within(self, schedule: Schedule, m: int, lo: int, hi: int) -> list[int]:
+        """The operations on machine m that start before ``hi`` and end after ``lo``, by index:
+        a bisection and a walk back over the latest ends, not a pass over the machine."""
+        on, latest = self.on_machine[m], self.latest_end_on[m]
+        found = []
+        j = bisect.bisect_left(self.starts_on[m], hi) - 1
+        while j >= 0 and latest[j] > lo:
+            if schedule.end[on[j]] > lo:
+                found.append(on[j])
+            j -= 1
+        return sorted(found)
 
 
 def _plan(schedule: Schedule) -> _Plan:
@@ -37,7 +52,16 @@ def _plan(schedule: Schedule) -> _Plan:
     for k, m in enumerate(schedule.machine):
         if m >= 0:
             on_machine[m].append(k)
-    return _Plan(_material_left(schedule), _material_ready(schedule), on_machine)
+    start, end = schedule.start, schedule.end
+    for ops in on_machine:
+        ops.sort(key=lambda k: (start[k], k))
+    return _Plan(
+        _material_left(schedule),
+        _material_ready(schedule),
+        on_machine,
+        [[start[k] for k in ops] for ops in on_machine],
+        [list(accumulate((end[k] for k in ops), max)) for ops in on_machine],
+    )
 
 
 @dataclass(frozen=True)
@@ -55,11 +79,10 @@ class _Bookings:
     booked_after: list[list[int]]  # per tier rank: minutes booked by operations from each position on
 
     @classmethod
-    def of(cls, schedule: Schedule, m: int, ops: list[int]) -> _Bookings:
+    def of(cls, schedule: Schedule, m: int, plan: _Plan) -> _Bookings:
         p = schedule.problem
         working, hi = p.machines[m].working, p.horizon
-        ordered = sorted(ops, key=lambda j: (schedule.start[j], j))
-        starts = [schedule.start[j] for j in ordered]
+        ordered, starts = plan.on_machine[m], plan.starts_on[m]
         ends = [schedule.end[j] for j in ordered]
         ranks = [p.orders[p.operations[j].order].tier_rank for j in ordered]
         booked = [max(0, working.worked(s, min(e, hi))) for s, e in zip(starts, ends, strict=True)]
@@ -67,7 +90,7 @@ class _Bookings:
         for rank in range(len(p.tier_names)):
             mine = [b if r == rank else 0 for b, r in zip(booked, ranks, strict=True)]
             after.append([*reversed(list(accumulate(reversed(mine)))), 0])
-        return cls(working, hi, starts, ends, list(accumulate(ends, max)), ranks, after)
+        return cls(working, hi, starts, ends, plan.latest_end_on[m], ranks, after)
 
     def booked_from(self, lo: int) -> list[int]:
         """Per tier rank, the working minutes booked from minute ``lo`` to the horizon end."""
@@ -93,14 +116,20 @@ def explain(schedule: Schedule) -> dict[int, str]:
 
 
 def _time(p: ProblemData, minute: int) -> str:
-    return (p.start + pd.Timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M")
+    return _clock(p.start, minute, "%Y-%m-%d %H:%M")
 
 
 def _window(p: ProblemData, start: int, end: int) -> str:
     """'22:00-06:00', or with weekdays when longer than a day: 'Fri 22:00-Mon 06:00'."""
-    a, b = p.start + pd.Timedelta(minutes=start), p.start + pd.Timedelta(minutes=end)
     form = "%H:%M" if end - start < 1440 else "%a %H:%M"
-    return f"{a.strftime(form)}-{b.strftime(form)}"
+    return f"{_clock(p.start, start, form)}-{_clock(p.start, end, form)}"
+
+
+@lru_cache(maxsize=65536)
+def _clock(origin: pd.Timestamp, minute: int, form: str) -> str:
+    """Minute ``minute`` of a plan that starts at ``origin``, formatted: the same shift
+    windows and arrivals recur across thousands of late orders."""
+    return (origin + pd.Timedelta(minutes=minute)).strftime(form)
 
 
 def _material_left(schedule: Schedule) -> list[int]:
@@ -240,7 +269,7 @@ def delay_causes(schedule: Schedule, i: int, plan: _Plan | None = None) -> Count
     """What order i waits for along its steps, in minutes: its after_order, material, running
     work, downtime, off-shift time, changeovers, the orders that hold its machines."""
     plan = plan or _plan(schedule)
-    material_ready, on_machine = plan.material_ready, plan.on_machine
+    material_ready = plan.material_ready
     p = schedule.problem
     order = p.orders[i]
     causes: Counter[str] = Counter()
@@ -277,7 +306,7 @@ def delay_causes(schedule: Schedule, i: int, plan: _Plan | None = None) -> Count
                 change = f"from family {p.families[before]} to {p.families[p.mode(k, m).family]}"
                 causes[f"waits for a changeover on {machine.id} {change}"] += min(gap, start - ready)
             held = blockers.setdefault(m, Counter())
-            for j in on_machine[m]:
+            for j in plan.running_within(schedule, m, ready, start):
                 overlap = min(schedule.end[j], start) - max(schedule.start[j], ready)
                 if j != k and overlap > 0:
                     held[p.operations[j].order] += overlap
