@@ -25,6 +25,7 @@ class _Plan:
     material_ready: dict[int, tuple[int, int]]
     on_machine: list[list[int]]  # per machine, its operations by (start, index)
     starts_on: list[list[int]]  # their starts
+    ends_on: list[list[int]]  # their ends
     latest_end_on: list[list[int]]  # the latest end among them up to each position
     bookings: dict[int, _Bookings] = field(default_factory=dict)  # made when first asked
 
@@ -37,14 +38,21 @@ class _Plan:
     def running_within(self, schedule: Schedule, m: int, lo: int, hi: int) -> list[int]:
         """The operations on machine m that start before ``hi`` and end after ``lo``, by index:
         a bisection and a walk back over the latest ends, not a pass over the machine."""
-        on, latest = self.on_machine[m], self.latest_end_on[m]
-        found = []
-        j = bisect.bisect_left(self.starts_on[m], hi) - 1
-        while j >= 0 and latest[j] > lo:
-            if schedule.end[on[j]] > lo:
-                found.append(on[j])
-            j -= 1
-        return sorted(found)
+        on = self.on_machine[m]
+        positions = _running(self.starts_on[m], self.ends_on[m], self.latest_end_on[m], lo, hi)
+        return sorted(on[j] for j in positions)
+
+
+def _running(starts: list[int], ends: list[int], latest_end: list[int], lo: int, hi: int) -> list[int]:
+    """Positions (in start order) of the operations that start before ``hi`` and end after
+    ``lo``: a bisection, then a walk back while the latest end up to there is after ``lo``."""
+    found = []
+    j = bisect.bisect_left(starts, hi) - 1
+    while j >= 0 and latest_end[j] > lo:
+        if ends[j] > lo:
+            found.append(j)
+        j -= 1
+    return found
 
 
 def _plan(schedule: Schedule) -> _Plan:
@@ -55,12 +63,14 @@ def _plan(schedule: Schedule) -> _Plan:
     start, end = schedule.start, schedule.end
     for ops in on_machine:
         ops.sort(key=lambda k: (start[k], k))
+    ends_on = [[end[k] for k in ops] for ops in on_machine]
     return _Plan(
         _material_left(schedule),
         _material_ready(schedule),
         on_machine,
         [[start[k] for k in ops] for ops in on_machine],
-        [list(accumulate((end[k] for k in ops), max)) for ops in on_machine],
+        ends_on,
+        [list(accumulate(ends, max)) for ends in ends_on],
     )
 
 
@@ -82,8 +92,7 @@ class _Bookings:
     def of(cls, schedule: Schedule, m: int, plan: _Plan) -> _Bookings:
         p = schedule.problem
         working, hi = p.machines[m].working, p.horizon
-        ordered, starts = plan.on_machine[m], plan.starts_on[m]
-        ends = [schedule.end[j] for j in ordered]
+        ordered, starts, ends = plan.on_machine[m], plan.starts_on[m], plan.ends_on[m]
         ranks = [p.orders[p.operations[j].order].tier_rank for j in ordered]
         booked = [max(0, working.worked(s, min(e, hi))) for s, e in zip(starts, ends, strict=True)]
         after = []
@@ -96,10 +105,8 @@ class _Bookings:
         """Per tier rank, the working minutes booked from minute ``lo`` to the horizon end."""
         first = bisect.bisect_left(self.starts, lo)
         booked = [after[first] for after in self.booked_after]
-        j = first - 1
-        while j >= 0 and self.latest_end[j] > lo:  # started before lo, may run past it
+        for j in _running(self.starts, self.ends, self.latest_end, lo, lo):  # started before lo, runs past it
             booked[self.tier_ranks[j]] += max(0, self.working.worked(lo, min(self.ends[j], self.horizon)))
-            j -= 1
         return booked
 
 
