@@ -9,10 +9,12 @@ independent check. Printed per instance: the best dispatch rule (the baseline of
 run), tierplan's value and bound, and the best-known value from the literature.
 
     python benchmarks/bench_jobshop.py [--kind makespan|twt|both|flexible] [--time-limit 60] [--workers 0]
-                                       [--instances ft10 la21 ...] [--quick] [--peer]
+                                       [--instances ft10 la21 ...] [--quick] [--peer] [--data FOLDER]
 
 ``--peer`` also solves each instance with PyJobShop (``pip install pyjobshop``, which
 ``make bench`` installs) at the same limit and workers, and prints its value and gap.
+``--data`` names the folder of ``jobshop_makespan.json`` and ``jobshop_twt.json`` when it is
+not ``../shared/benchdata`` next to the repository (a clone elsewhere, a copy of the data).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ QUICK = {
 }
 
 
-def load_instances(kind: str) -> dict[str, dict]:
+def load_instances(kind: str, data: Path = DATA) -> dict[str, dict]:
     """Per instance: ``jobs`` (per job, per operation, the (machine, minutes) alternatives),
     the optional due dates, weights and release dates, and ``known``, the best-known value."""
     if kind == "flexible":
@@ -63,7 +65,10 @@ def load_instances(kind: str) -> dict[str, dict]:
             name: {"jobs": read_flexible((FLEXIBLE / f"{name}.txt").read_text()), "known": k["best_known"]}
             for name, k in known.items()
         }
-    raw = json.loads((DATA / f"jobshop_{kind}.json").read_text())
+    path = data / f"jobshop_{kind}.json"
+    if not path.is_file():
+        raise SystemExit(f"no job-shop instances at {path}: pass --data with the folder that holds it")
+    raw = json.loads(path.read_text())
     return {
         name: {
             **d,
@@ -142,11 +147,12 @@ def main() -> None:
     parser.add_argument("--instances", nargs="*")
     parser.add_argument("--quick", action="store_true", help="a few instances, 10 s each")
     parser.add_argument("--peer", action="store_true", help="PyJobShop side by side")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of jobshop_{makespan,twt}.json")
     args = parser.parse_args()
     time_limit = 10.0 if args.quick else args.time_limit
     kinds = ["makespan", "twt"] if args.kind == "both" else [args.kind]
     for kind in kinds:
-        instances = load_instances(kind)
+        instances = load_instances(kind, args.data)
         listed = {"makespan": MAKESPAN, "twt": TWT, "flexible": sorted(instances)}[kind]
         names = args.instances or (QUICK[kind] if args.quick else listed)
         names = [n for n in names if n in instances]
