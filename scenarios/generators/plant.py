@@ -235,7 +235,8 @@ def materials_tables(
     """BOM lines; scarce materials cover ``cover`` of the demand (stock, then receipts); the rest more.
 
     ``issued``: (order_id, step) whose material the shop floor has taken already: stock on
-    hand is what is left after them, and they ask nothing more."""
+    hand is what is left after them, and they ask nothing more. Stock on hand always covers
+    what the started orders still need (they may not be left out)."""
     material_ids = ids("MAT", n_materials, 3)
     first_steps = routings.groupby("product_id")["step"].unique()
     rows = []
@@ -248,18 +249,18 @@ def materials_tables(
     lines = orders[["order_id", "product_id", "quantity"]].merge(bom, on="product_id")
     if issued:
         lines = lines[[key not in issued for key in zip(lines["order_id"], lines["step"], strict=True)]]
-    demand = (
-        lines.assign(need=lambda f: f["quantity"] * f["quantity_per_unit"])
-        .groupby("material_id")["need"]
-        .sum()
-        .reindex(material_ids, fill_value=0.0)
-    )
+    lines = lines.assign(need=lines["quantity"] * lines["quantity_per_unit"])
+    demand = lines.groupby("material_id")["need"].sum().reindex(material_ids, fill_value=0.0)
     scarce = (rng.random(n_materials) < 0.35) & (cover < 1.0)
     scarce[0] = cover < 1.0  # at least one material is short, unless cover says ample
     stock_share = rng.uniform(0.55, 0.8, n_materials)
     plenty = demand * rng.uniform(1.2, 2.0, n_materials)
     on_hand = np.where(scarce, demand * cover * stock_share, plenty)
-    materials = pd.DataFrame({"material_id": material_ids, "on_hand": np.floor(on_hand * 10) / 10})
+    started = lines[lines["order_id"].isin({order for order, _ in issued or ()})]
+    started_need = started.groupby("material_id")["need"].sum().reindex(material_ids, fill_value=0.0)
+    floor_for_started = np.ceil(started_need * 10) / 10
+    on_hand = np.maximum(np.floor(on_hand * 10) / 10, floor_for_started.to_numpy())
+    materials = pd.DataFrame({"material_id": material_ids, "on_hand": on_hand})
     receipts = []
     for i in np.flatnonzero(scarce):
         coming = demand.iloc[i] * cover * (1 - stock_share[i])
