@@ -19,13 +19,30 @@ Edges = dict[int, list[tuple[int, bool, int]]]
 
 
 def left_shift(schedule: Schedule) -> Schedule:
+    start, _, _ = _in_plan_order(schedule, only_earlier=True)
+    return Schedule(schedule.problem, schedule.machine, tuple(start))
+
+
+def in_sequence(schedule: Schedule) -> tuple[Schedule, set[int]]:
+    """The plan's machines and sequences, each operation started as early as they, the
+    changeovers, working time and material allow (later than in ``schedule`` too: a plan
+    made without changeovers gets them), and the orders that then no longer end inside the
+    horizon (their operations are placed all the same: the plan is only a plan without them)."""
+    start, _, failed = _in_plan_order(schedule, only_earlier=False)
+    return Schedule(schedule.problem, schedule.machine, tuple(start)), failed
+
+
+def _in_plan_order(schedule: Schedule, only_earlier: bool) -> tuple[list[int], list[int], set[int]]:
+    """Starts and ends of the operations placed in plan order; the orders that did not fit."""
     p = schedule.problem
     ops = sorted(  # a zero-length operation before the one starting with it: the machine's real order
         (k for k in range(len(p.operations)) if schedule.machine[k] >= 0),
         key=lambda k: (schedule.start[k], schedule.end[k], k),
     )
+    start, end = list(schedule.start), list(schedule.end)
+    failed: set[int] = set()
     if not ops:
-        return schedule
+        return start, end, failed
     edges = _edges(p, schedule, ops)
     material_ready = _material_ready(p, ops)
     indegree = dict.fromkeys(ops, 0)
@@ -39,7 +56,6 @@ def left_shift(schedule: Schedule) -> Schedule:
     heap = [(schedule.start[k], k) for k in ops if indegree[k] == 0]
     heapq.heapify(heap)
     states = machine_states(p)  # machines of capacity > 1: the load of the operations shifted so far
-    start, end = list(schedule.start), list(schedule.end)
     while heap:
         _, k = heapq.heappop(heap)
         m = schedule.machine[k]
@@ -51,16 +67,21 @@ def left_shift(schedule: Schedule) -> Schedule:
             else:
                 at = p.machines[m].working.earliest(t, mode.duration, mode.resumable)
                 slot = None if at is None else (at, 0)
-            if slot is not None and slot[0] < schedule.start[k]:
+            if slot is None and not only_earlier:
+                failed.add(p.operations[k].order)
+                start[k], end[k] = t, t + mode.duration
+            elif slot is not None and (slot[0] < schedule.start[k] or not only_earlier):
                 start[k] = slot[0]
                 end[k] = p.end_of(k, m, start[k])
+            if end[k] > p.horizon:
+                failed.add(p.operations[k].order)
         states[m].place(start[k], end[k], mode.family)
         for b, after_end, gap in edges[k]:
             earliest[b] = max(earliest[b], (end[k] if after_end else start[k]) + gap)
             indegree[b] -= 1
             if indegree[b] == 0:
                 heapq.heappush(heap, (schedule.start[b], b))
-    return Schedule(p, schedule.machine, tuple(start))
+    return start, end, failed
 
 
 def _edges(p: ProblemData, schedule: Schedule, ops: list[int]) -> Edges:

@@ -249,6 +249,11 @@ def _cpsat(
         pool += [("cpsat", _shifted(weighted, options.objective))] if weighted is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
+    if exact and _fit_all_wanted(problem, options, best) and not stop.requested:
+        plan, summary = _fit_all(problem, model, settings, remaining - search_left, stop)
+        pool += [("cpsat:every order in", plan)] if plan is not None else []
+        rounds.append(summary)
+        remaining -= summary.seconds
     proved, bounds = True, []
     kept: dict[Round, int] = {}  # the values later rounds may not exceed
 
@@ -353,6 +358,35 @@ def _weighted_start(
     return outcome.schedule, RoundSummary(
         label, outcome.status, outcome.objective, outcome.bound, outcome.seconds
     )
+
+
+def _fit_all_wanted(problem: ProblemData, options: SolveOptions, best: Schedule) -> bool:
+    """Tier costs, a small plant, no re-plan (its moves are priced), and the best start leaves
+    an order out."""
+    from scheduler import fit_all  # CP-SAT loads only when used
+
+    costs = options.objective in (Objective.WEIGHTED_TARDINESS, Objective.LEXICOGRAPHIC)
+    small = len(problem.operations) <= LNS_ABOVE_OPERATIONS  # larger ones: neighbourhoods
+    return costs and small and not problem.previous and fit_all.wanted(problem, best)
+
+
+def _fit_all(
+    problem: ProblemData, model: CpSatModel, settings: SolverSettings, seconds: float, stop: StopRequest
+) -> tuple[Schedule | None, RoundSummary]:
+    """The cheapest plan of scheduler/fit_all.py that the full model confirms, if any, found
+    in its share of ``seconds``."""
+    from scheduler import fit_all
+
+    seconds *= fit_all.SHARE
+    log.info("CP-SAT round %s, %.1f s", fit_all.LABEL, seconds)
+    plans, summary = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
+    for plan in plans:
+        if stop.requested:
+            break
+        if model.accepts(plan, settings, stop):
+            return plan, summary
+        log.info("a plan without changeovers, given them, is no plan of the full model")
+    return None, summary
 
 
 def _kept_for_neighbourhoods(

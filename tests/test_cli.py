@@ -32,6 +32,12 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         assert (tmp_path / "demo" / path).is_file(), path
     assert "independent check: holds" in output
     assert "KPIs per tier" in output
+    # every order fits: the rules leave tier-A O00011 (due after the horizon) out, the search
+    # without changeovers and every order required gets it in (scheduler/fit_all.py)
+    orders = pd.read_parquet(tmp_path / "demo" / "plan" / "orders.parquet")
+    assert "unscheduled" not in set(orders["status"]), orders.loc[
+        orders["status"] == "unscheduled", "order_id"
+    ]
     # the scenario folder holds the contract's files and nothing else (no package code)
     copied = {p.suffix for p in (tmp_path / "demo" / "scenario").iterdir()}
     assert copied == {".csv", ".toml"}, copied

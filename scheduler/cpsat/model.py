@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -29,6 +29,7 @@ CONSTRAINT_FAMILIES = (
     constraints.add_deadlines,
 )
 Progress = Callable[[float, float, float], None]  # objective, bound, seconds into the round
+Values = cp_model.CpSolver | cp_model.CpSolverSolutionCallback  # a solution's values
 # With one worker the search stops after a fixed amount of work, measured in CP-SAT's
 # deterministic time, so that the same input gives the same plan on a busy or idle
 # machine. One worker does 0.05-0.4 units per second (measured: generated plants
@@ -38,6 +39,7 @@ DETERMINISTIC_PER_SECOND = 0.15
 # ... and wall-clock time stops it at 10x the limit (at least 30 s) whatever happens: a guard
 # that only a starved machine reaches (it would make the search depend on the load)
 WALL_GUARD, WALL_GUARD_MIN_S = 10.0, 30.0
+CHECK_SECONDS = 2.0  # for CP-SAT to confirm that a plan made elsewhere is a plan of the model
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,21 @@ class RoundResult:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, scale: int, on_progress: Progress | None) -> None:
+    def __init__(
+        self, scale: int, on_progress: Progress | None, on_solution: Callable[[Values], None] | None = None
+    ) -> None:
         super().__init__()
         self.scale = scale
         self.on_progress = on_progress
+        self.on_solution = on_solution
         self.last_objective = float("nan")
 
     def on_solution_callback(self) -> None:
         self.last_objective = self.objective_value / self.scale
         if self.on_progress:
             self.on_progress(self.last_objective, self.best_objective_bound / self.scale, self.wall_time)
+        if self.on_solution:
+            self.on_solution(self)
 
 
 def circuit_arcs(problem: ProblemData) -> int:
@@ -91,11 +98,18 @@ def circuit_arcs(problem: ProblemData) -> int:
 class CpSatModel:
     """Builds the model once; each round minimises one expression, later rounds keep earlier values."""
 
-    def __init__(self, problem: ProblemData, stop: StopRequest | None = None, relaxed: bool = False) -> None:
+    def __init__(
+        self,
+        problem: ProblemData,
+        stop: StopRequest | None = None,
+        relaxed: bool = False,
+        changeovers: bool = True,
+    ) -> None:
         """Raises :class:`~scheduler.stop.Stopped` if ``stop`` is requested while building.
 
         A ``relaxed`` model leaves out changeovers and pauses: its optimum is a lower bound
-        of the problem's, found on a much smaller model; its plans are not plans.
+        of the problem's, found on a much smaller model; its plans are not plans. Without
+        ``changeovers`` only those are left out: its plans are plans but for the changeovers.
         """
         self.problem = problem
         self.relaxed = relaxed
@@ -104,7 +118,7 @@ class CpSatModel:
         for add in CONSTRAINT_FAMILIES:
             if stop is not None:
                 stop.check()
-            if not (relaxed and add is constraints.add_changeovers):
+            if not ((relaxed or not changeovers) and add is constraints.add_changeovers):
                 add(self.model, problem, self.vars)
         self.scale = problem.weight_scale
         if problem.cost_cap is not None:  # integer units, rounded down: the cap holds exactly
@@ -194,6 +208,13 @@ class CpSatModel:
             on = schedule.machine[a] == m and schedule.machine[b] == m
             self.model.add_hint(turned, on and schedule.start[b] < schedule.start[a])
 
+    def accepts(self, schedule: Schedule, settings: SolverSettings, stop: StopRequest | None = None) -> bool:
+        """Whether ``schedule`` is a plan of this model (all its values fixed to the plan's)."""
+        self.hint(schedule)
+        fixing = ("fix_variables_to_their_hinted_value", True)
+        fixed = replace(settings, parameters=(*settings.parameters, fixing))
+        return self.minimise(0, 1, fixed, CHECK_SECONDS, stop=stop).schedule is not None
+
     def solve_round(
         self,
         round_: Round,
@@ -214,8 +235,10 @@ class CpSatModel:
         on_progress: Progress | None = None,
         stop: StopRequest | None = None,
         name: str = "",
+        on_solution: Callable[[Schedule], None] | None = None,
     ) -> RoundResult:
-        """Minimise ``expr`` (in units of 1 / ``scale``) for at most ``seconds``."""
+        """Minimise ``expr`` (in units of 1 / ``scale``) for at most ``seconds``; each plan
+        found goes to ``on_solution`` as it is found."""
         self.model.minimize(expr)
         solver = cp_model.CpSolver()
         params = solver.parameters
@@ -238,7 +261,8 @@ class CpSatModel:
             params.max_time_in_seconds = max(WALL_GUARD_MIN_S, WALL_GUARD * seconds)  # a guard only
         else:
             params.max_time_in_seconds = max(0.01, seconds)
-        callback = _Callback(scale, on_progress)
+        found = (lambda values: on_solution(self._extract(values))) if on_solution else None
+        callback = _Callback(scale, on_progress, found)
         began = time.perf_counter()
         if on_progress:
             solver.best_bound_callback = lambda bound: on_progress(
@@ -268,7 +292,7 @@ class CpSatModel:
             self._extract(solver),
         )
 
-    def _extract(self, solver: cp_model.CpSolver) -> Schedule:
+    def _extract(self, solver: Values) -> Schedule:
         p, v = self.problem, self.vars
         machine = [-1] * len(p.operations)
         start = [-1] * len(p.operations)

@@ -58,6 +58,7 @@ class Variables:
     operations: list[OperationVars]
     tardiness: list[cp_model.IntVar | None]  # None where the order can never be late
     circuits: dict[int, Circuit] = field(default_factory=dict)  # per machine with changeovers
+    fits: list[bool] = field(default_factory=list)  # per order: do its steps fit the horizon at all?
 
     def completion(self, problem: ProblemData, order: int) -> cp_model.IntVar:
         return self.operations[problem.orders[order].last_op].end
@@ -109,7 +110,7 @@ def create_variables(model: cp_model.CpModel, problem: ProblemData, pauses: bool
     for order in problem.orders:
         worst = max(0, horizon - order.due)
         tardiness.append(model.new_int_var(0, worst, f"tardiness[{order.id}]") if worst > 0 else None)
-    return Variables(present, operations, tardiness)
+    return Variables(present, operations, tardiness, fits=fits)
 
 
 def _operation(

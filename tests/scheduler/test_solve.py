@@ -23,6 +23,7 @@ from scenarios.generators.jobshop import (
 )
 from scenarios.generators.scenario import PlantSpec, generate
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
+from scheduler import fit_all
 from scheduler.cpsat.model import SolverSettings
 from scheduler.rules import RULE_NAMES
 from scheduler.solve import _kept_for_neighbourhoods
@@ -88,11 +89,14 @@ def test_one_worker_gives_the_time_after_the_full_model_to_neighbourhoods(
         scenario = plant(30, 2, 30.0, horizon_days=14)
         return make_plan(scenario, solve_options(scenario)).tables.summary
 
+    def rounds(s: dict) -> list[str]:  # the start that fits every order in may come first
+        return [r["name"] for r in s["solver"]["rounds"] if r["name"] != fit_all.LABEL]
+
     searched = summary()
-    assert [r["name"] for r in searched["solver"]["rounds"]] == ["weighted tardiness", "neighbourhoods"]
+    assert rounds(searched) == ["weighted tardiness", "neighbourhoods"]
     monkeypatch.setattr("scheduler.solve.ONE_WORKER_FULL_SECONDS", math.inf)
     alone = summary()
-    assert [r["name"] for r in alone["solver"]["rounds"]] == ["weighted tardiness"]
+    assert rounds(alone) == ["weighted tardiness"]
     assert searched["objective_value"] < alone["objective_value"]
 
 

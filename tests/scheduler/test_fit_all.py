@@ -1,0 +1,50 @@
+"""The start that fits every order in: plans without changeovers given them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenarios.contract.model import load_scenario
+from scenarios.pipelines.grade import grade_scenario
+from scenarios.pipelines.schedule import build_scenario_problem
+from scheduler.fit_all import with_changeovers
+from scheduler.problem import ProblemData
+from scheduler.schedule import Schedule
+from tests.helpers import settings_text, write_scenario
+from tests.helpers.plants import changeover_shop
+
+
+def _press(folder: Path, horizon_days: float) -> ProblemData:
+    scenario = load_scenario(write_scenario(folder, changeover_shop(), settings_text(horizon_days)))
+    return build_scenario_problem(scenario, grade_scenario(scenario))
+
+
+def _without_changeovers(p: ProblemData) -> Schedule:
+    """A1, C1, A2 back to back on the press from minute 0: dark, light, dark, no switch time."""
+    first = {o.id: o.first_op for o in p.orders}
+    start = [0] * len(p.operations)
+    for minute, order_id in ((0, "A1"), (30, "C1"), (60, "A2")):
+        start[first[order_id]] = minute
+    return Schedule(p, (0,) * len(p.operations), tuple(start))
+
+
+def _starts(plan: Schedule) -> dict[str, int | None]:
+    return {
+        o.id: plan.start[o.first_op] if plan.is_scheduled(i) else None
+        for i, o in enumerate(plan.problem.orders)
+    }
+
+
+def test_the_changeovers_go_back_in_the_plans_own_sequence(tmp_path: Path) -> None:
+    # A1 0-30, an hour to switch to light: C1 90-120, an hour back to dark: A2 180-210
+    plan = with_changeovers(_without_changeovers(_press(tmp_path / "s", horizon_days=1)))
+    assert plan is not None
+    assert _starts(plan) == {"A1": 0, "C1": 90, "A2": 180}
+
+
+def test_an_order_pushed_past_the_horizon_leaves_and_the_rest_keep_their_sequence(tmp_path: Path) -> None:
+    # a three-hour horizon: A2 would end at 210 and leaves; it fits nowhere else either
+    # (after A1 at 30-60 it would leave C1 no hour to switch before 90)
+    plan = with_changeovers(_without_changeovers(_press(tmp_path / "s", horizon_days=3 / 24)))
+    assert plan is not None
+    assert _starts(plan) == {"A1": 0, "C1": 90, "A2": None}
