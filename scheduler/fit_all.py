@@ -9,21 +9,28 @@ it finds such plans within seconds. Each plan it finds is then given its changeo
 its own machine sequences (:func:`scheduler.compact.in_sequence`); orders that then end
 past the horizon are left out and the rest placed again, and the full model checks the
 cheapest result before it joins the starts.
+
+The same search gives a bound: a plan either has every order that fits in (and costs at
+least the model without changeovers can) or leaves one out (and pays its penalty).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from scheduler.compact import in_sequence
 from scheduler.cpsat import objective
 from scheduler.cpsat.model import CpSatModel, SolverSettings
-from scheduler.insertion import insert_unscheduled
+from scheduler.insertion import Stock, insert_unscheduled
 from scheduler.problem import ProblemData
 from scheduler.result import RoundSummary
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
+from scheduler.timeline import machine_states
 
 LABEL = "every order in, without changeovers (a start)"
-SHARE = 0.5  # of the full model's time
+SHARE = 0.75  # of the full model's time
 REPAIRED = 50  # the cheapest plans found without changeovers that get them put back
 
 
@@ -33,12 +40,20 @@ def wanted(problem: ProblemData, best: Schedule) -> bool:
     return left_out and any(m.has_changeovers for m in problem.machines)
 
 
+@dataclass(frozen=True)
+class FitAll:
+    plans: list[Schedule]  # with changeovers, cheapest first
+    bound: float | None  # of the cost of every plan of the full model
+    summary: RoundSummary
+
+
 def fit_all_start(
     problem: ProblemData, settings: SolverSettings, seconds: float, stop: StopRequest
-) -> tuple[list[Schedule], RoundSummary]:
-    """Plans with changeovers made from the plans of the model without them, cheapest first."""
+) -> FitAll:
+    """Plans with changeovers made from the plans of the model without them, and a bound."""
     model = CpSatModel(problem, stop, changeovers=False)
-    model.require_scheduled([i for i, fits in enumerate(model.vars.fits) if fits])
+    fits = model.vars.fits
+    model.require_scheduled([i for i, ok in enumerate(fits) if ok])
     found: list[Schedule] = []
     scale = problem.weight_scale
     outcome = model.minimise(
@@ -52,14 +67,36 @@ def fit_all_start(
     )
     plans = {}
     for plan in sorted(found, key=lambda s: s.tier_cost())[:REPAIRED]:
-        repaired = with_changeovers(plan)
-        if repaired is not None:
-            plans[(repaired.machine, repaired.start)] = repaired
+        for repaired in (with_changeovers(plan), in_start_order(plan)):  # neither always wins
+            if repaired is not None and not repaired.frozen_left_out():
+                plans[(repaired.machine, repaired.start)] = repaired
     ranked = sorted(plans.values(), key=lambda s: s.tier_cost())
+    bound = _bound(problem, fits, outcome.status, outcome.bound)
     summary = RoundSummary(
-        LABEL, outcome.status, ranked[0].tier_cost() if ranked else None, None, outcome.seconds
+        LABEL, outcome.status, ranked[0].tier_cost() if ranked else None, bound, outcome.seconds
     )
-    return ranked, summary
+    return FitAll(ranked, bound, summary)
+
+
+def _bound(problem: ProblemData, fits: list[bool], status: str, all_in: float | None) -> float | None:
+    """Every plan either schedules every order that fits the horizon at all (then it is a plan
+    of the model without changeovers: it costs at least that model's bound ``all_in``) or
+    leaves one of them out (at least its penalty, plus those of the orders that never fit).
+    None without a proof either way."""
+    penalty = [
+        round(problem.unscheduled_penalty(i) * problem.weight_scale) / problem.weight_scale
+        for i in range(len(fits))
+    ]
+    never = sum(penalty[i] for i, ok in enumerate(fits) if not ok)
+    one_out = min(
+        (penalty[i] for i, ok in enumerate(fits) if ok and i not in problem.frozen_orders), default=math.inf
+    )
+    if status == "INFEASIBLE":
+        all_in = math.inf
+    elif status not in ("OPTIMAL", "FEASIBLE") or all_in is None:
+        return None
+    bound = min(all_in, never + one_out)
+    return None if math.isinf(bound) else bound
 
 
 def with_changeovers(plan: Schedule) -> Schedule | None:
@@ -83,3 +120,60 @@ def with_changeovers(plan: Schedule) -> Schedule | None:
         for i in leaving:
             for k in p.orders[i].operations:
                 machine[k] = start[k] = -1
+
+
+def in_start_order(plan: Schedule) -> Schedule:
+    """The operations of ``plan`` placed one by one in the order of their starts there, each
+    on whichever of its machines ends it first (``plan``'s on ties), in the first gap that
+    keeps the changeovers, working time and stock; an order that would end past the horizon
+    is taken out again, then as many left-out orders as fit are inserted."""
+    p = plan.problem
+    n = len(p.operations)
+    machine, start, end = [-1] * n, [-1] * n, [0] * n
+    states, stock = machine_states(p), Stock(p, Schedule(p, (-1,) * n, (-1,) * n))
+    for k, (m, s) in p.fixed.items():
+        machine[k], start[k], end[k] = m, s, p.fixed_end(k)
+        states[m].place(s, end[k], p.mode(k, m).family)
+        for d in p.demands_of_operation.get(k, ()):
+            stock.take(d.material, d.quantity, s)
+    out: set[int] = set()
+    for k in sorted(
+        (k for k in range(n) if plan.machine[k] >= 0 and k not in p.fixed), key=lambda k: (plan.start[k], k)
+    ):
+        i = p.operations[k].order
+        order = p.orders[i]
+        if i in out or any(q in out or not plan.is_scheduled(q) for q in order.predecessors):
+            out.add(i)
+            continue
+        at = order.operations.index(k)
+        t = max([order.release, p.freeze, *(end[p.orders[q].last_op] for q in order.predecessors)])
+        if at:
+            t = max(t, end[order.operations[at - 1]])
+        demands = p.demands_of_operation.get(k, ())
+        for d in demands:
+            ready = stock.earliest(d.material, d.quantity, t)
+            t = max(t, p.horizon if ready is None else ready)
+        slots = []
+        for mode in p.operations[k].modes:
+            slot = states[mode.machine].earliest(t, mode)
+            if slot is not None:
+                slots.append((slot[1], mode.machine != plan.machine[k], slot[0], mode))
+        if not slots or min(slots)[0] > p.horizon:
+            out.add(i)
+            for j in order.operations[:at]:
+                if j not in p.fixed:
+                    states[machine[j]].remove(start[j], end[j], p.mode(j, machine[j]).family)
+                    for d in p.demands_of_operation.get(j, ()):
+                        stock.give_back(d.material, d.quantity, start[j])
+                    machine[j] = start[j] = -1
+            continue
+        finish, _, begin, mode = min(slots)
+        machine[k], start[k], end[k] = mode.machine, begin, finish
+        states[mode.machine].place(begin, finish, mode.family)
+        for d in demands:
+            stock.take(d.material, d.quantity, begin)
+    for i in out:
+        for k in p.orders[i].operations:
+            if k not in p.fixed:
+                machine[k] = start[k] = -1
+    return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)))

@@ -254,6 +254,8 @@ def _cpsat(
         pool += [("cpsat:every order in", plan)] if plan is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
+        if options.objective == Objective.WEIGHTED_TARDINESS and summary.bound is not None:
+            floor = max(floor or 0.0, summary.bound)  # a bound of the cost, as the floor is
     proved, bounds = True, []
     kept: dict[Round, int] = {}  # the values later rounds may not exceed
 
@@ -374,19 +376,19 @@ def _fit_all(
     problem: ProblemData, model: CpSatModel, settings: SolverSettings, seconds: float, stop: StopRequest
 ) -> tuple[Schedule | None, RoundSummary]:
     """The cheapest plan of scheduler/fit_all.py that the full model confirms, if any, found
-    in its share of ``seconds``."""
+    in its share of ``seconds``; the summary carries its bound."""
     from scheduler import fit_all
 
     seconds *= fit_all.SHARE
     log.info("CP-SAT round %s, %.1f s", fit_all.LABEL, seconds)
-    plans, summary = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
-    for plan in plans:
+    found = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
+    for plan in found.plans:
         if stop.requested:
             break
         if model.accepts(plan, settings, stop):
-            return plan, summary
+            return plan, found.summary
         log.info("a plan without changeovers, given them, is no plan of the full model")
-    return None, summary
+    return None, found.summary
 
 
 def _kept_for_neighbourhoods(
