@@ -291,7 +291,8 @@ def _cpsat(
         seconds = max(0.05, (remaining - search_left) / (len(rounds_) - index))
         report = _reporter(problem, round_, index, len(rounds_), total, began, on_progress, floor)
         log.info("CP-SAT round %s, %.1f s", label, seconds)
-        outcome = model.solve_round(round_, settings, seconds, report, stop)
+        known = floor if round_.goal is Goal.COST and not problem.stability_in_objective else None
+        outcome = model.solve_round(round_, settings, seconds, report, stop, known)
         remaining -= outcome.seconds
         if outcome.schedule is not None and not outcome.schedule.frozen_left_out():
             pool.append(("cpsat", _shifted(outcome.schedule, options.objective)))

@@ -39,6 +39,7 @@ DETERMINISTIC_PER_SECOND = 0.15
 # ... and wall-clock time stops it at 10x the limit (at least 30 s) whatever happens: a guard
 # that only a starved machine reaches (it would make the search depend on the load)
 WALL_GUARD, WALL_GUARD_MIN_S = 10.0, 30.0
+FLOOR_TOLERANCE = 1e-6  # of a bound in the cost's integer units: floating-point error only
 CHECK_SECONDS = 2.0  # for CP-SAT to confirm that a plan made elsewhere is a plan of the model
 
 
@@ -68,12 +69,18 @@ class RoundResult:
 
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(
-        self, scale: int, on_progress: Progress | None, on_solution: Callable[[Values], None] | None = None
+        self,
+        scale: int,
+        on_progress: Progress | None,
+        on_solution: Callable[[Values], None] | None = None,
+        enough: int | None = None,
     ) -> None:
         super().__init__()
         self.scale = scale
         self.on_progress = on_progress
         self.on_solution = on_solution
+        self.enough = enough
+        self.reached = False  # a plan at ``enough``: optimal, the search stopped
         self.last_objective = float("nan")
 
     def on_solution_callback(self) -> None:
@@ -82,6 +89,9 @@ class _Callback(cp_model.CpSolverSolutionCallback):
             self.on_progress(self.last_objective, self.best_objective_bound / self.scale, self.wall_time)
         if self.on_solution:
             self.on_solution(self)
+        if self.enough is not None and self.objective_value <= self.enough:
+            self.reached = True
+            self.stop_search()
 
 
 def circuit_arcs(problem: ProblemData) -> int:
@@ -222,9 +232,14 @@ class CpSatModel:
         seconds: float,
         on_progress: Progress | None = None,
         stop: StopRequest | None = None,
+        floor: float | None = None,
     ) -> RoundResult:
+        """Minimise the round's expression; a plan worth ``floor`` (a proven bound) ends it."""
         expr, scale = self.expression(round_)
-        return self.minimise(expr, scale, settings, seconds, on_progress, stop, round_.goal.value)
+        enough = None if floor is None else math.ceil(floor * scale - FLOOR_TOLERANCE)
+        return self.minimise(
+            expr, scale, settings, seconds, on_progress, stop, round_.goal.value, enough=enough
+        )
 
     def minimise(
         self,
@@ -236,9 +251,11 @@ class CpSatModel:
         stop: StopRequest | None = None,
         name: str = "",
         on_solution: Callable[[Schedule], None] | None = None,
+        enough: int | None = None,
     ) -> RoundResult:
         """Minimise ``expr`` (in units of 1 / ``scale``) for at most ``seconds``; each plan
-        found goes to ``on_solution`` as it is found."""
+        found goes to ``on_solution`` as it is found; one at most ``enough`` (a bound known
+        elsewhere) ends the search, status OPTIMAL."""
         self.model.minimize(expr)
         solver = cp_model.CpSolver()
         params = solver.parameters
@@ -262,7 +279,7 @@ class CpSatModel:
         else:
             params.max_time_in_seconds = max(0.01, seconds)
         found = (lambda values: on_solution(self._extract(values))) if on_solution else None
-        callback = _Callback(scale, on_progress, found)
+        callback = _Callback(scale, on_progress, found, enough)
         began = time.perf_counter()
         if on_progress:
             solver.best_bound_callback = lambda bound: on_progress(
@@ -283,11 +300,12 @@ class CpSatModel:
             return RoundResult(name, "RELAXED " + solver.status_name(status), None, bound, used, None)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return RoundResult(name, solver.status_name(status), None, None, used, None)
+        reached = callback.reached and solver.objective_value <= (enough or 0)
         return RoundResult(
             name,
-            solver.status_name(status),
+            "OPTIMAL" if reached else solver.status_name(status),
             solver.objective_value / scale,
-            solver.best_objective_bound / scale,
+            solver.objective_value / scale if reached else solver.best_objective_bound / scale,
             used,
             self._extract(solver),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 import tomli_w
 
 from scenarios.contract.freeze import Frozen
-from scenarios.contract.model import Scenario, scenario_from_tables
+from scenarios.contract.model import Scenario, load_scenario, scenario_from_tables
 from scenarios.generators.jobshop import (
     START,
     flexible_tables,
@@ -171,3 +172,25 @@ def test_flexible_job_shop_makespan_optimum(name: str, optimum: int) -> None:
         assert (machine["start"].iloc[1:].to_numpy() >= machine["end"].iloc[:-1].to_numpy()).all()
     assert (schedule["end"].max() - START) == pd.Timedelta(minutes=optimum)
     assert plan.summary["objective_value"] == optimum
+
+
+@pytest.mark.slow
+def test_a_plan_that_meets_the_floor_ends_the_round_as_optimal() -> None:
+    # the demo plant, whose full model alone bounds its cost by about 0: from the ATC plan
+    # the round searches on; told that nothing costs less than that plan (as if that were the
+    # proven floor), it ends at once, optimal
+    from scheduler.cpsat.model import CpSatModel
+    from scheduler.dispatch import dispatch
+    from scheduler.insertion import insert_unscheduled
+    from scheduler.objectives import COST
+
+    scenario = load_scenario(Path(str(files("scenarios.demo") / "scenario")))
+    problem = build_scenario_problem(scenario, grade_scenario(scenario))
+    start = insert_unscheduled(dispatch(problem, "atc"))
+    outcomes = []
+    for floor in (None, start.tier_cost()):
+        model = CpSatModel(problem)
+        model.hint(start)
+        outcomes.append(model.solve_round(COST, SolverSettings(10.0, 1), 10.0, floor=floor))
+    assert outcomes[0].status == "FEASIBLE"
+    assert (outcomes[1].status, outcomes[1].objective) == ("OPTIMAL", start.tier_cost())
