@@ -6,9 +6,10 @@ find a plan that fits an order the starts left out (the demo plant: a tier-A ord
 after the horizon, left out by every rule; with it required, the full model found no plan
 at all in 40 s). Without changeovers and with every order that fits the horizon required,
 it finds such plans within seconds. Each plan it finds is then given its changeovers in
-its own machine sequences (:func:`scheduler.compact.in_sequence`); orders that then end
-past the horizon are left out and the rest placed again, and the full model checks the
-cheapest result before it joins the starts.
+its own machine sequences (:func:`with_changeovers`) and step by step in the order of its
+starts, each step on the machine that ends it first (:func:`in_start_order`); orders that
+then end past the horizon are left out, and the full model checks the cheapest result
+before it joins the starts.
 
 The same search gives a bound: a plan either has every order that fits in (and costs at
 least the model without changeovers can) or leaves one out (and pays its penalty).
@@ -32,6 +33,7 @@ from scheduler.timeline import machine_states
 LABEL = "every order in, without changeovers (a start)"
 SHARE = 0.75  # of the full model's time
 REPAIRED = 50  # the cheapest plans found without changeovers that get them put back
+CHECKED = 3  # the cheapest of those the full model is asked to confirm (each up to 2 s)
 
 
 def wanted(problem: ProblemData, best: Schedule) -> bool:
@@ -142,8 +144,8 @@ def in_start_order(plan: Schedule) -> Schedule:
     ):
         i = p.operations[k].order
         order = p.orders[i]
-        if i in out or any(q in out or not plan.is_scheduled(q) for q in order.predecessors):
-            out.add(i)
+        if i in out or any(q in out or machine[p.orders[q].last_op] < 0 for q in order.predecessors):
+            out.add(i)  # after an order that is out, or not placed yet
             continue
         at = order.operations.index(k)
         t = max([order.release, p.freeze, *(end[p.orders[q].last_op] for q in order.predecessors)])
@@ -154,10 +156,10 @@ def in_start_order(plan: Schedule) -> Schedule:
             ready = stock.earliest(d.material, d.quantity, t)
             t = max(t, p.horizon if ready is None else ready)
         slots = []
-        for mode in p.operations[k].modes:
+        for j, mode in enumerate(p.operations[k].modes):
             slot = states[mode.machine].earliest(t, mode)
             if slot is not None:
-                slots.append((slot[1], mode.machine != plan.machine[k], slot[0], mode))
+                slots.append((slot[1], mode.machine != plan.machine[k], slot[0], j))
         if not slots or min(slots)[0] > p.horizon:
             out.add(i)
             for j in order.operations[:at]:
@@ -167,7 +169,8 @@ def in_start_order(plan: Schedule) -> Schedule:
                         stock.give_back(d.material, d.quantity, start[j])
                     machine[j] = start[j] = -1
             continue
-        finish, _, begin, mode = min(slots)
+        finish, _, begin, j = min(slots)
+        mode = p.operations[k].modes[j]
         machine[k], start[k], end[k] = mode.machine, begin, finish
         states[mode.machine].place(begin, finish, mode.family)
         for d in demands:

@@ -382,8 +382,11 @@ def _fit_all(
 
     seconds *= fit_all.SHARE
     log.info("CP-SAT round %s, %.1f s", fit_all.LABEL, seconds)
-    found = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
-    for plan in found.plans:
+    try:
+        found = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
+    except Stopped:  # while its model was built: the starts stand
+        return None, RoundSummary(fit_all.LABEL, "STOPPED", None, None, 0.0)
+    for plan in found.plans[: fit_all.CHECKED]:
         if stop.requested:
             break
         if model.accepts(plan, settings, stop):

@@ -75,3 +75,18 @@ def test_the_bound_is_the_plant_without_changeovers_and_never_above_the_optimum(
     found = fit_all_start(_press(tmp_path / "s", horizon_days=1), SolverSettings(5.0, 1), 5.0, StopRequest())
     assert found.summary.status == "OPTIMAL" and found.bound == 30
     assert found.plans and found.plans[0].tier_cost() == 90
+
+
+def test_in_start_order_breaks_a_tie_between_two_other_machines(tmp_path: Path) -> None:
+    # three presses: C1 could start at once on M2 or M3 (both end at 30): the first listed;
+    # A2 then starts at once on the last free one
+    tables = changeover_shop()
+    tables["routings"] += [{**r, "machine_id": m} for m in ("M2", "M3") for r in tables["routings"]]
+    tables["machines"] = [{"machine_id": m} for m in ("M1", "M2", "M3")]
+    scenario = load_scenario(write_scenario(tmp_path / "s", tables, settings_text(1)))
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    m1 = next(j for j, m in enumerate(p.machines) if m.id == "M1")
+    plan = in_start_order(Schedule(p, (m1,) * len(p.operations), _without_changeovers(p).start))
+    assert _starts(plan) == {"A1": 0, "C1": 0, "A2": 0}
+    machine_of = {o.id: p.machines[plan.machine[o.first_op]].id for o in p.orders}
+    assert machine_of == {"A1": "M1", "C1": "M2", "A2": "M3"}
