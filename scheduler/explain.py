@@ -245,16 +245,18 @@ def _no_capacity(schedule: Schedule, i: int, plan: _Plan) -> str:
         share = sum(by_rank) / max(1, available)
         if worst is None or share > worst[0]:
             tiers = Counter({p.tier_names[r]: b for r, b in enumerate(by_rank) if b > 0})  # ties: tier order
-            worst = (share, machines, tiers, k)
+            worst = (share, machines, tiers, k, available - sum(by_rank))
     assert worst is not None
-    share, machines, tiers, k = worst
+    share, machines, tiers, k, free = worst
     names = ", ".join(p.machines[m].id for m in machines)
     by = ", ".join(f"tier {t}" for t, _ in tiers.most_common(2))
+    need = p.operations[k].min_duration
     return (
         f"no capacity inside the horizon: step {p.operations[k].step} needs "
-        f"{p.operations[k].min_duration} min on {names}, whose working time from {_time(p, lo)} to the "
+        f"{need} min on {names}, whose working time from {_time(p, lo)} to the "
         f"horizon end is {share:.0%} booked, the rest in gaps too short for it"
         + (f" (mostly {by} orders)" if by else "")
+        + (f"; {free:,} min of it are free in all: another sequence might fit it" if free >= need else "")
     )
 
 

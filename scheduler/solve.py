@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from scheduler.cpsat.model import CpSatModel, SolverSettings
 
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
-LNS_ABOVE_OPERATIONS = 500  # larger weighted-tardiness problems: full model first, then neighbourhoods
+LNS_ABOVE_OPERATIONS = 500  # larger problems (any objective): full model first, then neighbourhoods
 EXACT_ARCS = 60_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
 FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives the bound)
 # One CP-SAT worker runs a single search without CP-SAT's own neighbourhoods: there ours take
