@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from scheduler.compact import in_sequence
 from scheduler.cpsat import objective
-from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.cpsat.model import CpSatModel, Progress, SolverSettings
 from scheduler.insertion import Stock, insert_unscheduled
 from scheduler.problem import ProblemData
 from scheduler.result import RoundSummary
@@ -50,9 +50,14 @@ class FitAll:
 
 
 def fit_all_start(
-    problem: ProblemData, settings: SolverSettings, seconds: float, stop: StopRequest
+    problem: ProblemData,
+    settings: SolverSettings,
+    seconds: float,
+    stop: StopRequest,
+    on_progress: Progress | None = None,
 ) -> FitAll:
-    """Plans with changeovers made from the plans of the model without them, and a bound."""
+    """Plans with changeovers made from the plans of the model without them, and a bound;
+    ``on_progress`` hears of each plan without changeovers (not a plan of the plant)."""
     model = CpSatModel(problem, stop, changeovers=False)
     fits = model.vars.fits
     model.require_scheduled([i for i, ok in enumerate(fits) if ok])
@@ -63,6 +68,7 @@ def fit_all_start(
         scale,
         settings,
         seconds,
+        on_progress,
         stop=stop,
         name=LABEL,
         on_solution=found.append,

@@ -31,6 +31,7 @@ from scheduler.stop import Stopped, StopRequest
 if TYPE_CHECKING:
     from scheduler.cpsat.model import CpSatModel, SolverSettings
 
+FINAL_EVENT = "result"  # the progress event that carries the plan and bound the summary gives
 COMPACT_SHARE = 0.25  # at most this share of the time limit goes to compacting a proved plan
 LNS_ABOVE_OPERATIONS = 500  # larger problems (any objective): full model first, then neighbourhoods
 EXACT_ARCS = 60_000  # changeover arcs of the full model beyond which it is relaxed (bound only)
@@ -96,6 +97,9 @@ def solve(
     value = final.objective_value(options.objective)
     if status == "feasible" and bound is not None and value - bound <= 1e-9 * max(1.0, abs(value)):
         status = "optimal"  # the plan meets a proven lower bound: nothing can be better
+    if on_progress is not None and options.solver == "cpsat":  # the last line: what the summary says
+        elapsed = time.perf_counter() - began
+        on_progress(ProgressEvent(FINAL_EVENT, 0, 1, value, bound, elapsed, options.time_limit_s))
     return Result(
         schedule=final,
         status=status,
@@ -250,7 +254,8 @@ def _cpsat(
         rounds.append(summary)
         remaining -= summary.seconds
     if exact and _fit_all_wanted(problem, options, best) and not stop.requested:
-        plan, summary = _fit_all(problem, model, settings, remaining - search_left, stop)
+        shown = (model.value_of(COST, best) / model.scale, floor, began, total)
+        plan, summary = _fit_all(problem, model, settings, remaining - search_left, stop, on_progress, shown)
         pool += [("cpsat:every order in", plan)] if plan is not None else []
         rounds.append(summary)
         remaining -= summary.seconds
@@ -374,16 +379,30 @@ def _fit_all_wanted(problem: ProblemData, options: SolveOptions, best: Schedule)
 
 
 def _fit_all(
-    problem: ProblemData, model: CpSatModel, settings: SolverSettings, seconds: float, stop: StopRequest
+    problem: ProblemData,
+    model: CpSatModel,
+    settings: SolverSettings,
+    seconds: float,
+    stop: StopRequest,
+    on_progress: Callable[[ProgressEvent], None] | None,
+    shown: tuple[float, float | None, float, float],
 ) -> tuple[Schedule | None, RoundSummary]:
     """The cheapest plan of scheduler/fit_all.py that the full model confirms, if any, found
-    in its share of ``seconds``; the summary carries its bound."""
+    in its share of ``seconds``; the summary carries its bound. Meanwhile the progress shows
+    ``shown``: the best plan's cost and the bound so far, with the run's start and limit."""
     from scheduler import fit_all
 
     seconds *= fit_all.SHARE
     log.info("CP-SAT round %s, %.1f s", fit_all.LABEL, seconds)
+    cost, bound, began, total = shown
+
+    def report(*_: float) -> None:  # its plans are not plans of the plant: the best stays
+        if on_progress is not None:
+            elapsed = time.perf_counter() - began
+            on_progress(ProgressEvent(fit_all.LABEL, 0, 1, cost, bound, elapsed, total))
+
     try:
-        found = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop)
+        found = fit_all.fit_all_start(problem, settings, max(0.05, seconds), stop, report)
     except Stopped:  # while its model was built: the starts stand
         return None, RoundSummary(fit_all.LABEL, "STOPPED", None, None, 0.0)
     for plan in found.plans[: fit_all.CHECKED]:

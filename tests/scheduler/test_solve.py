@@ -194,3 +194,16 @@ def test_a_plan_that_meets_the_floor_ends_the_round_as_optimal() -> None:
         outcomes.append(model.solve_round(COST, SolverSettings(10.0, 1), 10.0, floor=floor))
     assert outcomes[0].status == "FEASIBLE"
     assert (outcomes[1].status, outcomes[1].objective) == ("OPTIMAL", start.tier_cost())
+
+
+def test_the_last_progress_line_gives_the_summarys_plan_and_bound() -> None:
+    from scheduler.result import ProgressEvent
+    from scheduler.solve import FINAL_EVENT, solve
+
+    scenario = plant(30, 4, 2.0)
+    problem = build_scenario_problem(scenario, grade_scenario(scenario))
+    seen: list[ProgressEvent] = []
+    result = solve(problem, solve_options(scenario), seen.append)
+    last = seen[-1]
+    assert (last.round, last.objective, last.bound) == (FINAL_EVENT, result.objective, result.bound)
+    assert last.gap == result.gap
