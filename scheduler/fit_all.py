@@ -33,13 +33,16 @@ from scheduler.timeline import machine_states
 LABEL = "every order in, without changeovers (a start)"
 SHARE = 0.75  # of the full model's time
 REPAIRED = 50  # the cheapest plans found without changeovers that get them put back
+LEFT_OUT = 1  # orders the best start leaves out for the step to run
 CHECKED = 3  # the cheapest of those the full model is asked to confirm (each up to 2 s)
 
 
 def wanted(problem: ProblemData, best: Schedule) -> bool:
-    """Worth a try: the best start leaves out an order, and changeovers make the model hard."""
-    left_out = any(not best.is_scheduled(i) for i in range(len(problem.orders)))
-    return left_out and any(m.has_changeovers for m in problem.machines)
+    """Worth a try: the best start misses one order (more: an overloaded plant, where plans
+    with every order in cost more than the step's time is worth; see docs/scheduling.md),
+    and changeovers make the full model hard."""
+    left_out = sum(not best.is_scheduled(i) for i in range(len(problem.orders)))
+    return left_out == LEFT_OUT and any(m.has_changeovers for m in problem.machines)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from scenarios.contract.model import load_scenario
 from scenarios.pipelines.grade import grade_scenario
 from scenarios.pipelines.schedule import build_scenario_problem
 from scheduler.cpsat.model import SolverSettings
-from scheduler.fit_all import fit_all_start, in_start_order, with_changeovers
+from scheduler.fit_all import fit_all_start, in_start_order, wanted, with_changeovers
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -90,3 +90,11 @@ def test_in_start_order_breaks_a_tie_between_two_other_machines(tmp_path: Path) 
     assert _starts(plan) == {"A1": 0, "C1": 0, "A2": 0}
     machine_of = {o.id: p.machines[plan.machine[o.first_op]].id for o in p.orders}
     assert machine_of == {"A1": "M1", "C1": "M2", "A2": "M3"}
+
+
+def test_the_step_runs_only_when_the_best_start_misses_one_order(tmp_path: Path) -> None:
+    p = _press(tmp_path / "s", horizon_days=1)
+    plan = _without_changeovers(p)
+    one_out = Schedule(p, (0, 0, -1), (0, 30, -1))
+    two_out = Schedule(p, (0, -1, -1), (0, -1, -1))
+    assert [wanted(p, s) for s in (plan, one_out, two_out)] == [False, True, False]
