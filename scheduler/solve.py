@@ -369,8 +369,8 @@ def _weighted_start(
 
 
 def _fit_all_wanted(problem: ProblemData, options: SolveOptions, best: Schedule) -> bool:
-    """Tier costs, a small plant, no re-plan (its moves are priced), and the best start leaves
-    an order out."""
+    """Tier costs, a small plant, no re-plan (its moves are priced), and the step's own
+    condition (:func:`scheduler.fit_all.wanted`: the best start misses exactly one order)."""
     from scheduler import fit_all  # CP-SAT loads only when used
 
     costs = options.objective in (Objective.WEIGHTED_TARDINESS, Objective.LEXICOGRAPHIC)
