@@ -19,7 +19,7 @@ Edges = dict[int, list[tuple[int, bool, int]]]
 
 
 def left_shift(schedule: Schedule) -> Schedule:
-    start, _, _ = _in_plan_order(schedule, only_earlier=True)
+    start, _ = _in_plan_order(schedule, only_earlier=True)
     return Schedule(schedule.problem, schedule.machine, tuple(start))
 
 
@@ -28,12 +28,12 @@ def in_sequence(schedule: Schedule) -> tuple[Schedule, set[int]]:
     changeovers, working time and material allow (later than in ``schedule`` too: a plan
     made without changeovers gets them), and the orders that then no longer end inside the
     horizon (their operations are placed all the same: the plan is only a plan without them)."""
-    start, _, failed = _in_plan_order(schedule, only_earlier=False)
+    start, failed = _in_plan_order(schedule, only_earlier=False)
     return Schedule(schedule.problem, schedule.machine, tuple(start)), failed
 
 
-def _in_plan_order(schedule: Schedule, only_earlier: bool) -> tuple[list[int], list[int], set[int]]:
-    """Starts and ends of the operations placed in plan order; the orders that did not fit."""
+def _in_plan_order(schedule: Schedule, only_earlier: bool) -> tuple[list[int], set[int]]:
+    """Starts of the operations placed in plan order; the orders that did not fit."""
     p = schedule.problem
     ops = sorted(  # a zero-length operation before the one starting with it: the machine's real order
         (k for k in range(len(p.operations)) if schedule.machine[k] >= 0),
@@ -42,7 +42,7 @@ def _in_plan_order(schedule: Schedule, only_earlier: bool) -> tuple[list[int], l
     start, end = list(schedule.start), list(schedule.end)
     failed: set[int] = set()
     if not ops:
-        return start, end, failed
+        return start, failed
     edges = _edges(p, schedule, ops)
     material_ready = _material_ready(p, ops)
     indegree = dict.fromkeys(ops, 0)
@@ -81,7 +81,7 @@ def _in_plan_order(schedule: Schedule, only_earlier: bool) -> tuple[list[int], l
             indegree[b] -= 1
             if indegree[b] == 0:
                 heapq.heappush(heap, (schedule.start[b], b))
-    return start, end, failed
+    return start, failed
 
 
 def _edges(p: ProblemData, schedule: Schedule, ops: list[int]) -> Edges:

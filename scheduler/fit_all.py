@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from scheduler.compact import in_sequence
 from scheduler.cpsat import objective
 from scheduler.cpsat.model import CpSatModel, Progress, SolverSettings
-from scheduler.insertion import Stock, insert_unscheduled
+from scheduler.dispatch import closure
+from scheduler.insertion import Stock, fixed_in_place, insert_unscheduled, place_operation, put, take_out
 from scheduler.problem import ProblemData
 from scheduler.result import RoundSummary
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
-from scheduler.timeline import machine_states
+from scheduler.timeline import MachineState
 
 LABEL = "every order in, without changeovers (a start)"
 SHARE = 0.75  # of the full model's time
@@ -120,12 +121,7 @@ def with_changeovers(plan: Schedule) -> Schedule | None:
         placed, failed = in_sequence(Schedule(p, tuple(machine), tuple(start)))
         if not failed:
             return insert_unscheduled(placed)
-        leaving, stack = set(failed), list(failed)
-        while stack:
-            for j in p.successors[stack.pop()]:
-                if j not in leaving:
-                    leaving.add(j)
-                    stack.append(j)
+        leaving = closure(p, failed)
         if leaving & p.frozen_orders:
             return None
         for i in leaving:
@@ -139,53 +135,48 @@ def in_start_order(plan: Schedule) -> Schedule:
     keeps the changeovers, working time and stock; an order that would end past the horizon
     is taken out again, then as many left-out orders as fit are inserted."""
     p = plan.problem
-    n = len(p.operations)
-    machine, start, end = [-1] * n, [-1] * n, [0] * n
-    states, stock = machine_states(p), Stock(p, Schedule(p, (-1,) * n, (-1,) * n))
-    for k, (m, s) in p.fixed.items():
-        machine[k], start[k], end[k] = m, s, p.fixed_end(k)
-        states[m].place(s, end[k], p.mode(k, m).family)
-        for d in p.demands_of_operation.get(k, ()):
-            stock.take(d.material, d.quantity, s)
+    machine, start, gaps, stock = fixed_in_place(p)
+    placed: dict[int, tuple[int, int, int]] = {}  # operation -> machine, start, end
     out: set[int] = set()
     for k in sorted(
-        (k for k in range(n) if plan.machine[k] >= 0 and k not in p.fixed), key=lambda k: (plan.start[k], k)
+        (k for k in range(len(p.operations)) if plan.machine[k] >= 0 and k not in p.fixed),
+        key=lambda k: (plan.start[k], k),
     ):
         i = p.operations[k].order
         order = p.orders[i]
-        if i in out or any(q in out or machine[p.orders[q].last_op] < 0 for q in order.predecessors):
+        before = [p.orders[q].last_op for q in order.predecessors]
+        if i in out or any(j not in placed and j not in p.fixed for j in before):
             out.add(i)  # after an order that is out, or not placed yet
             continue
         at = order.operations.index(k)
-        t = max([order.release, p.freeze, *(end[p.orders[q].last_op] for q in order.predecessors)])
+        ready = max([order.release, p.freeze, *(_end(p, j, placed) for j in before)])
         if at:
-            t = max(t, end[order.operations[at - 1]])
-        demands = p.demands_of_operation.get(k, ())
-        for d in demands:
-            ready = stock.earliest(d.material, d.quantity, t)
-            t = max(t, p.horizon if ready is None else ready)
-        slots = []
-        for j, mode in enumerate(p.operations[k].modes):
-            slot = states[mode.machine].earliest(t, mode)
-            if slot is not None:
-                slots.append((slot[1], mode.machine != plan.machine[k], slot[0], j))
-        if not slots or min(slots)[0] > p.horizon:
+            ready = max(ready, _end(p, order.operations[at - 1], placed))
+        choice = _first_to_end(p, k, ready, plan.machine[k], gaps, stock)
+        if choice is None or choice[2] > p.horizon:
             out.add(i)
             for j in order.operations[:at]:
-                if j not in p.fixed:
-                    states[machine[j]].remove(start[j], end[j], p.mode(j, machine[j]).family)
-                    for d in p.demands_of_operation.get(j, ()):
-                        stock.give_back(d.material, d.quantity, start[j])
-                    machine[j] = start[j] = -1
+                if j in placed:
+                    take_out(p, j, placed.pop(j), gaps, stock)
             continue
-        finish, _, begin, j = min(slots)
-        mode = p.operations[k].modes[j]
-        machine[k], start[k], end[k] = mode.machine, begin, finish
-        states[mode.machine].place(begin, finish, mode.family)
-        for d in demands:
-            stock.take(d.material, d.quantity, begin)
-    for i in out:
-        for k in p.orders[i].operations:
-            if k not in p.fixed:
-                machine[k] = start[k] = -1
+        placed[k] = choice
+        put(p, k, choice, gaps, stock)
+    for k, (m, s, _) in placed.items():
+        machine[k], start[k] = m, s
     return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)))
+
+
+def _end(p: ProblemData, k: int, placed: dict[int, tuple[int, int, int]]) -> int:
+    return placed[k][2] if k in placed else p.fixed_end(k)
+
+
+def _first_to_end(
+    p: ProblemData, k: int, ready: int, preferred: int, gaps: list[MachineState], stock: Stock
+) -> tuple[int, int, int] | None:
+    """(machine, start, end) that ends operation k first from ``ready`` on, ``preferred``'s
+    machine on ties."""
+    best = place_operation(p, k, ready, gaps, stock)
+    if best is None or best[0] == preferred:
+        return best
+    there = place_operation(p, k, ready, gaps, stock, only=preferred)
+    return there if there is not None and there[2] <= best[2] else best

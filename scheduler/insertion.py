@@ -130,15 +130,7 @@ def right_shift(
     """Orders placed in the order of their first start in ``where`` (operation -> machine,
     start), each operation there or as soon after as machine and stock allow, else on the
     machine that ends it first; orders with fixed operations first."""
-    n = len(p.operations)
-    machine, start = [-1] * n, [-1] * n
-    empty = Schedule(p, tuple(machine), tuple(start))
-    gaps, stock = placed_states(p, empty), Stock(p, empty)
-    for k, (m, s) in p.fixed.items():  # first of all: nothing else may take their places
-        machine[k], start[k] = m, s
-        gaps[m].place(s, p.fixed_end(k), p.mode(k, m).family)
-        for d in p.demands_of_operation.get(k, ()):
-            stock.take(d.material, d.quantity, s)
+    machine, start, gaps, stock = fixed_in_place(p)  # first of all: nothing else may take their places
     completion: dict[int, int] = {}
     begins = {
         i: min(where[k][1] for k in o.operations if k in where)
@@ -166,6 +158,38 @@ def right_shift(
     return insert_unscheduled(Schedule(p, tuple(machine), tuple(start)), stop)
 
 
+def fixed_in_place(p: ProblemData) -> tuple[list[int], list[int], list[MachineState], Stock]:
+    """Machine and start per operation, the machines' states and the stock, with only the
+    fixed (frozen or running) operations placed."""
+    n = len(p.operations)
+    machine, start = [-1] * n, [-1] * n
+    empty = Schedule(p, tuple(machine), tuple(start))
+    gaps, stock = placed_states(p, empty), Stock(p, empty)
+    for k, (m, s) in p.fixed.items():
+        machine[k], start[k] = m, s
+        put(p, k, (m, s, p.fixed_end(k)), gaps, stock)
+    return machine, start, gaps, stock
+
+
+def put(p: ProblemData, k: int, where: tuple[int, int, int], gaps: list[MachineState], stock: Stock) -> None:
+    """Operation k on machine ``where[0]`` from ``where[1]`` to ``where[2]``: its time taken
+    there and its material from the stock."""
+    m, s, e = where
+    gaps[m].place(s, e, p.mode(k, m).family)
+    for d in p.demands_of_operation.get(k, ()):
+        stock.take(d.material, d.quantity, s)
+
+
+def take_out(
+    p: ProblemData, k: int, where: tuple[int, int, int], gaps: list[MachineState], stock: Stock
+) -> None:
+    """Undo :func:`put`."""
+    m, s, e = where
+    gaps[m].remove(s, e, p.mode(k, m).family)
+    for d in p.demands_of_operation.get(k, ()):
+        stock.give_back(d.material, d.quantity, s)
+
+
 def place_order(
     p: ProblemData,
     i: int,
@@ -179,7 +203,6 @@ def place_order(
     not fit. Operations in ``prefer`` try their (machine, start) first, frozen ones only that;
     ``reserved`` fixed operations are in ``gaps`` and ``stock`` already."""
     placed: dict[int, tuple[int, int, int]] = {}
-    taken: list[tuple[int, int, int]] = []
     t = ready
     for k in p.orders[i].operations:
         if reserved is not None and k in reserved:
@@ -187,20 +210,14 @@ def place_order(
             continue
         choice = _preferred(p, k, t, gaps, stock, prefer) if prefer and k in prefer else None
         if choice is None and (prefer is None or k not in p.fixed):
-            choice = _place_operation(p, k, max(t, p.freeze), gaps, stock)
+            choice = place_operation(p, k, max(t, p.freeze), gaps, stock)
         if choice is None:
-            for op, (m, s, e) in placed.items():
-                gaps[m].remove(s, e, p.mode(op, m).family)
-            for material, quantity, at in taken:
-                stock.give_back(material, quantity, at)
+            for op, where in placed.items():
+                take_out(p, op, where, gaps, stock)
             return None
-        m, s, e = choice
         placed[k] = choice
-        gaps[m].place(s, e, p.mode(k, m).family)
-        for d in p.demands_of_operation.get(k, ()):
-            stock.take(d.material, d.quantity, s)
-            taken.append((d.material, d.quantity, s))
-        t = e
+        put(p, k, choice, gaps, stock)
+        t = choice[2]
     return placed
 
 
@@ -222,12 +239,12 @@ def _preferred(
     if m not in {mode.machine for mode in p.operations[k].modes}:
         return None
     wanted = max(ready, s)
-    choice = _place_operation(p, k, wanted, gaps, stock, only=m)
+    choice = place_operation(p, k, wanted, gaps, stock, only=m)
     if k in p.fixed:
         return choice if choice is not None and choice[1] == s else None
     if choice is not None and choice[1] <= wanted + REPAIR_WAIT:
         return choice  # no long wait: no other machine needs looking at
-    other = _place_operation(p, k, max(ready, p.freeze), gaps, stock)
+    other = place_operation(p, k, max(ready, p.freeze), gaps, stock)
     if choice is None or (other is not None and other[2] < choice[2] - REPAIR_WAIT):
         return other
     return choice
@@ -236,7 +253,7 @@ def _preferred(
 REPAIR_WAIT = 240  # minutes a machine may keep an operation of the previous plan waiting
 
 
-def _place_operation(
+def place_operation(
     p: ProblemData,
     k: int,
     ready: int,

@@ -300,7 +300,7 @@ class CpSatModel:
             return RoundResult(name, "RELAXED " + solver.status_name(status), None, bound, used, None)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return RoundResult(name, solver.status_name(status), None, None, used, None)
-        reached = callback.reached and solver.objective_value <= (enough or 0)
+        reached = callback.reached  # the search stopped at a plan worth ``enough``: nothing is better
         return RoundResult(
             name,
             "OPTIMAL" if reached else solver.status_name(status),
