@@ -178,9 +178,11 @@ def merge(s: Schedule, n: Neighbourhood, part: Schedule) -> Schedule:
     return Schedule(s.problem, tuple(machine), tuple(start))
 
 
-def _choose(
+def choose_orders(
     p: ProblemData, s: Schedule, kind: str, size: int, rng: random.Random, by_tier: bool = False
 ) -> set[int]:
+    """About ``size`` movable orders for a step of ``kind`` (see KINDS; ``moved``: where moves
+    are priced)."""
     movable = sorted(p.movable_orders)
     if kind == "moved":
         return _moved_back(p, s, movable, size, rng)
@@ -289,6 +291,39 @@ def _cost(s: Schedule, i: int) -> float:
     return p.orders[i].weight * s.tardiness(i) if s.is_scheduled(i) else p.unscheduled_penalty(i)
 
 
+def solve_step(
+    model: CpSatModel,
+    incumbent: Schedule,
+    step: SolverSettings,
+    budget: float,
+    stop: StopRequest,
+    objective: str,
+) -> tuple[Schedule, bool, float]:
+    """A neighbourhood's model solved from ``incumbent`` for the objective's rounds (each
+    kept before the next; a round that finds nothing better ends the step).
+
+    Returns the best plan (``incumbent`` if none is better), whether every round was
+    proved optimal, and the seconds (one worker: work units, at least MIN_STEP_SECONDS)."""
+    rounds = primary_rounds(model.problem, objective)
+    candidate, solved, used = incumbent, True, 0.0
+    began = time.perf_counter()
+    model.hint(incumbent)
+    for round_ in rounds:
+        outcome = model.solve_round(round_, step, budget / len(rounds), stop=stop)
+        used += outcome.seconds
+        solved &= outcome.status == "OPTIMAL"
+        if outcome.schedule is None or model.value_of(round_, outcome.schedule) > model.value_of(
+            round_, candidate
+        ):
+            break
+        candidate = outcome.schedule
+        model.keep_at_most(round_, model.value_of(round_, candidate))
+        model.hint(candidate)
+    if step.deterministic:  # tiny models take next to no work, but each costs a model
+        return candidate, solved, max(used, MIN_STEP_SECONDS)
+    return candidate, solved, time.perf_counter() - began
+
+
 def improve(
     s: Schedule,
     settings: SolverSettings,
@@ -310,40 +345,49 @@ def improve(
     used = 0.0
     began = time.perf_counter()
     stop = stop or StopRequest()
-    kinds = tuple(x for kind in KINDS for x in ("moved", kind)) if p.stability_in_objective else KINDS
+    kinds = step_kinds(p)
     while used < seconds - 0.2 and not stop.requested:
         kind = kinds[steps % len(kinds)]
-        chosen = _choose(p, s, kind, size, rng, by_tier=objective == Objective.LEXICOGRAPHIC)
+        chosen = choose_orders(p, s, kind, size, rng, by_tier=objective == Objective.LEXICOGRAPHIC)
         steps += 1
         if not chosen:
             continue
-        n = neighbourhood(p, s, chosen)
-        incumbent = restrict(s, n)
-        model = CpSatModel(n.problem)
-        model.hint(incumbent)
         budget = min(STEP_SECONDS, seconds - used)
-        step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
-        rounds = primary_rounds(n.problem, objective)
-        candidate, solved, step_began = incumbent, True, used
-        for round_ in rounds:
-            outcome = model.solve_round(round_, step, budget / len(rounds), stop=stop)
-            used = outcome.seconds + used if settings.deterministic else time.perf_counter() - began
-            solved &= outcome.status == "OPTIMAL"
-            if outcome.schedule is None or model.value_of(round_, outcome.schedule) > model.value_of(
-                round_, candidate
-            ):
-                break
-            candidate = outcome.schedule
-            model.keep_at_most(round_, model.value_of(round_, candidate))
-            model.hint(candidate)
-        if settings.deterministic:  # tiny models take next to no work, but each costs a model
-            used = max(used, step_began + MIN_STEP_SECONDS)
-        if candidate is not incumbent:
-            merged = merge(s, n, candidate)
-            if merged.ranking(objective) < s.ranking(objective):
-                s = merged
-                better += 1
-                if on_better:
-                    on_better(s, used)
-        size = min(MAX_ORDERS, int(size * 1.25)) if solved else max(MIN_ORDERS, int(size * 0.8))
+        candidate, solved, work = step_in_time(s, chosen, settings, budget, stop, objective)
+        used = used + work if settings.deterministic else time.perf_counter() - began
+        if candidate.ranking(objective) < s.ranking(objective):
+            s = candidate
+            better += 1
+            if on_better:
+                on_better(s, used)
+        size = resized(size, solved)
     return s, steps, better
+
+
+def step_kinds(p: ProblemData) -> tuple[str, ...]:
+    """The kinds of neighbourhood steps take in turn (with priced moves, every other one
+    brings moved work back)."""
+    return tuple(x for kind in KINDS for x in ("moved", kind)) if p.stability_in_objective else KINDS
+
+
+def resized(size: int, solved: bool) -> int:
+    """A neighbourhood's next size in orders: larger after a step proved optimal."""
+    return min(MAX_ORDERS, int(size * 1.25)) if solved else max(MIN_ORDERS, int(size * 0.8))
+
+
+def step_in_time(
+    s: Schedule,
+    chosen: set[int],
+    settings: SolverSettings,
+    budget: float,
+    stop: StopRequest,
+    objective: str,
+) -> tuple[Schedule, bool, float]:
+    """One step: the ``chosen`` orders re-planned for at most ``budget``, the rest held
+    where it is. Returns the whole plan (``s`` if nothing better), whether the step was
+    proved optimal, and its seconds (one worker: work units)."""
+    n = neighbourhood(s.problem, s, chosen)
+    incumbent = restrict(s, n)
+    step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
+    candidate, solved, work = solve_step(CpSatModel(n.problem), incumbent, step, budget, stop, objective)
+    return (s if candidate is incumbent else merge(s, n, candidate)), solved, work

@@ -39,7 +39,9 @@ FULL_MODEL_SHARE = 0.15  # ... the full model's share of the time (it also gives
 # One CP-SAT worker runs a single search without CP-SAT's own neighbourhoods: there ours take
 # what the full model leaves after ONE_WORKER_FULL_SECONDS (or its share, if larger), at any
 # size. On generated plants of 20-40 orders at 60 s this cut the cost by up to 62 %, and at
-# 30 s it was never worse; at 10 s the full model keeps all the time, as before.
+# 30 s it was never worse; at 10 s the full model keeps all the time, as before. On plans of
+# at most LNS_ABOVE_OPERATIONS every other step holds the rest in sequence, not in time
+# (scheduler/resequence.py; benchmarks/README.md: 1-2 % less on the geometric mean).
 ONE_WORKER_FULL_SECONDS = 10.0
 # Beyond this many operations no full model is built (at 91,000 operations the relaxed one
 # took 96 s and 12 GB): plans come from neighbourhoods, the bound from scheduler/bounds.py.
@@ -205,7 +207,7 @@ def _cpsat(
     total = options.time_limit_s
 
     def search(
-        best: Schedule, source: str, seconds: float, bound: float | None
+        best: Schedule, source: str, seconds: float, bound: float | None, full: CpSatModel | None = None
     ) -> tuple[Schedule, str, RoundSummary]:
         log.info("neighbourhood search, %.1f s", seconds)
         return _neighbourhoods(
@@ -220,6 +222,7 @@ def _cpsat(
             bound,
             on_progress,
             stop,
+            full,
         )
 
     # Changeovers need a literal per ordered pair of operations a machine may run one after
@@ -321,7 +324,10 @@ def _cpsat(
             break
         keep_values_of(best, index + 1)
     if lns and not proved and remaining > 1.0 and not stop.requested:
-        best, source, summary = search(best, source, remaining, bounds[-1] if bounds else None)
+        small = exact and len(problem.operations) <= LNS_ABOVE_OPERATIONS
+        best, source, summary = search(
+            best, source, remaining, bounds[-1] if bounds else None, model if small else None
+        )
         rounds.append(summary)
         remaining -= summary.seconds
     if proved and exact and remaining > 0.5 and not stop.requested:
@@ -452,9 +458,13 @@ def _neighbourhoods(
     bound: float | None,
     on_progress: Callable[[ProgressEvent], None] | None,
     stop: StopRequest,
+    model: CpSatModel | None = None,
 ) -> tuple[Schedule, str, RoundSummary]:
-    """Large neighbourhood search after the full model's round (see scheduler/lns.py)."""
+    """Large neighbourhood search after the full model's round: the rest held in time
+    (scheduler/lns.py), or in sequence when ``model``, the full one, is given
+    (scheduler/resequence.py)."""
     from scheduler.lns import improve
+    from scheduler.resequence import improve_in_sequence
 
     start_value = best.ranking(objective)
 
@@ -473,7 +483,10 @@ def _neighbourhoods(
             )
 
     lns_began = time.perf_counter()
-    improved, steps, better = improve(best, settings, seconds, report, stop, objective)
+    if model is None:
+        improved, steps, better = improve(best, settings, seconds, report, stop, objective)
+    else:
+        improved, steps, better = improve_in_sequence(model, best, settings, seconds, report, stop, objective)
     used = seconds if settings.deterministic else time.perf_counter() - lns_began
     if improved.ranking(objective) < start_value:
         best, source = improved, "cpsat+lns"

@@ -12,7 +12,7 @@ from scheduler.budget import TIE_BREAK, capped, moves_nearly_free, phase_limits,
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
-from scheduler.lns import _choose, improve
+from scheduler.lns import choose_orders, improve
 from scheduler.objectives import COST
 from scheduler.problem import ProblemData, StabilityPrices
 from scheduler.schedule import Schedule
@@ -56,7 +56,7 @@ def test_neighbourhoods_never_leave_the_cap_and_move_work_back() -> None:
         if (start.machine[k], start.start[k]) != (m, s)
     }
     for seed in range(5):  # the "moved" kind starts from an order that moved
-        assert _choose(problem, start, "moved", 6, random.Random(seed)) & moved
+        assert choose_orders(problem, start, "moved", 6, random.Random(seed)) & moved
     better, _, improved = improve(start, SolverSettings(6.0, 1, 0), 6.0)
     assert problem.cost_cap is not None and better.tier_cost() <= problem.cost_cap + 1e-6
     objective = "weighted_tardiness"  # with moves priced: cost plus the moves' price

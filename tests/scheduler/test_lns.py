@@ -21,7 +21,7 @@ from scheduler.check import check_plan
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
-from scheduler.lns import MIN_STEP_SECONDS, _choose, improve, merge, neighbourhood, restrict
+from scheduler.lns import MIN_STEP_SECONDS, choose_orders, improve, merge, neighbourhood, restrict
 from scheduler.objectives import COMPACT
 from scheduler.schedule import Schedule
 from tests.helpers.plants import changeover_shop, seeded_plant
@@ -31,7 +31,7 @@ def test_a_neighbourhood_round_trips_and_blocks_the_rest() -> None:
     scenario = seeded_plant(60)
     p = build_scenario_problem(scenario, grade_scenario(scenario))
     s = insert_unscheduled(dispatch(p, "atc"))
-    chosen = _choose(p, s, "time", 10, random.Random(1))
+    chosen = choose_orders(p, s, "time", 10, random.Random(1))
     n = neighbourhood(p, s, chosen)
     assert set(n.orders) >= chosen
     part = restrict(s, n)

@@ -1,0 +1,148 @@
+"""Neighbourhoods that hold the rest of a plan in sequence, not in time (small plans).
+
+scheduler/lns.py holds everything outside a neighbourhood where it is, in time; on a
+10x10 job shop that leaves the freed work next to no room. Here each step solves a copy
+of the full model in which the work it does not free is held *in sequence*: every held
+operation keeps its machine and its place in that machine's order, but may move in time,
+so the freed work can go anywhere and the held work makes room for it. A step frees some
+orders (chosen as scheduler/lns.py chooses them), the operations of a stretch of the plan,
+those of a few machines, or everything; every other step holds the rest in time, as
+scheduler/lns.py does (on generated plants each kind found what the other missed). Each
+step copies the full model, so this serves plans that one full model holds
+(scheduler/solve.py: at most LNS_ABOVE_OPERATIONS operations).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
+
+from scheduler import lns
+from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.objectives import Objective
+from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
+
+KINDS = ("orders", "stretch", "machines", "all")
+STEP_SECONDS = 1.0  # the longest a single step may take
+START_SHARE, MIN_SHARE, MAX_SHARE = 0.3, 0.1, 0.8  # of the orders or operations a step frees
+GROW, SHRINK = 1.2, 0.85  # the share after a step proved optimal / one that ran out of time
+
+
+def freed_operations(s: Schedule, kind: str, share: float, rng: random.Random) -> set[int]:
+    """The operations a step frees: ``share`` of the orders (``orders``), of the planned
+    operations in a stretch of consecutive starts (``stretch``) or on a few machines
+    (``machines``), or all of them (``all``); never a frozen, running or done one."""
+    p = s.problem
+    movable = set(p.movable_orders)
+    if kind == "all":
+        ops = set(range(len(p.operations)))
+    elif kind == "orders":
+        size = max(2, round(share * len(movable)))
+        orders = lns.choose_orders(p, s, rng.choice(("costly", "time", "material")), size, rng)
+        ops = {k for i in orders for k in p.orders[i].operations}
+    else:
+        planned = [k for k, m in enumerate(s.machine) if m >= 0 and p.operations[k].order in movable]
+        size = max(2, round(share * len(planned)))
+        if kind == "stretch":
+            planned.sort(key=lambda k: (s.start[k], k))
+            first = rng.randrange(max(1, len(planned) - size + 1))
+            ops = set(planned[first : first + size])
+        else:
+            machines = [m for m, on in enumerate(s.operations_on) if on]
+            rng.shuffle(machines)
+            ops = set()
+            for m in machines:
+                if len(ops) >= size:
+                    break
+                ops.update(k for k in s.operations_on[m] if p.operations[k].order in movable)
+    return {k for k in ops if k not in p.fixed and p.operations[k].order in movable}
+
+
+def held_in_sequence(model: CpSatModel, s: Schedule, freed: set[int]) -> CpSatModel:
+    """A copy of ``model`` in which every operation of ``s`` but ``freed`` keeps its machine
+    and its order on a machine of capacity 1, and every order with a held operation (or
+    left out of ``s`` and not freed) stays in or out as in ``s``."""
+    p, v = s.problem, model.vars
+    step = copy.copy(model)
+    step.model = model.model.clone()
+    freed_orders = {i for i, o in enumerate(p.orders) if all(k in freed for k in o.operations)}
+    for i in range(len(p.orders)):
+        if i not in freed_orders:
+            step.model.add(v.present[i] == int(s.is_scheduled(i)))
+    for m, on in enumerate(s.operations_on):
+        held = sorted((s.start[k], k) for k in on if k not in freed)
+        for _, k in held:
+            step.model.add(next(mode.chosen for mode in v.operations[k].modes if mode.machine == m) == 1)
+        if p.machines[m].capacity == 1:
+            for (_, a), (_, b) in pairwise(held):
+                step.model.add(v.operations[b].start >= v.operations[a].end)
+    return step
+
+
+def improve_in_sequence(
+    model: CpSatModel,
+    s: Schedule,
+    settings: SolverSettings,
+    seconds: float,
+    on_better: Callable[[Schedule, float], None] | None = None,
+    stop: StopRequest | None = None,
+    objective: str = Objective.WEIGHTED_TARDINESS,
+) -> tuple[Schedule, int, int]:
+    """Improve ``s`` (a plan of ``model``) for ``objective`` within ``seconds``; every other
+    step holds the rest in time, as scheduler/lns.py does. A step's plan replaces ``s`` when
+    its objective vector is better.
+
+    Returns the best plan, the number of steps and how many of them improved it. With one
+    worker every step is limited in deterministic time, so the search is repeatable."""
+    p = s.problem
+    rng = random.Random(settings.seed)
+    stop = stop or StopRequest()
+    share, size, steps, better, used, idle = START_SHARE, lns.START_ORDERS, 0, 0, 0.0, 0
+    in_time = lns.step_kinds(p)
+    by_tier = objective == Objective.LEXICOGRAPHIC
+    began = time.perf_counter()
+    while used < seconds - 0.1 and not stop.requested and idle < 2 * len(KINDS):
+        turn, steps, idle = steps // 2, steps + 1, idle + 1  # idle: steps in a row with nothing freed
+        if steps % 2 == 0:  # held in time
+            chosen = lns.choose_orders(p, s, in_time[turn % len(in_time)], size, rng, by_tier)
+            if not chosen:
+                continue
+            budget = min(lns.STEP_SECONDS, seconds - used)
+            candidate, solved, work = lns.step_in_time(s, chosen, settings, budget, stop, objective)
+            size = lns.resized(size, solved)
+        else:
+            freed = freed_operations(s, KINDS[turn % len(KINDS)], share, rng)
+            if not freed:
+                continue
+            budget = min(STEP_SECONDS, seconds - used)
+            candidate, solved, work = step_in_sequence(model, s, freed, settings, budget, stop, objective)
+            share = min(MAX_SHARE, share * GROW) if solved else max(MIN_SHARE, share * SHRINK)
+        idle = 0
+        used = used + work if settings.deterministic else time.perf_counter() - began
+        if candidate.ranking(objective) < s.ranking(objective):
+            s = candidate
+            better += 1
+            if on_better:
+                on_better(s, used)
+    return s, steps, better
+
+
+def step_in_sequence(
+    model: CpSatModel,
+    s: Schedule,
+    freed: set[int],
+    settings: SolverSettings,
+    budget: float,
+    stop: StopRequest,
+    objective: str,
+) -> tuple[Schedule, bool, float]:
+    """One step: ``freed`` re-planned for at most ``budget``, the rest held in sequence.
+    Returns the plan (``s`` if nothing better), whether the step was proved optimal, and
+    its seconds (one worker: work units)."""
+    step = replace(settings, time_limit_s=budget, parameters=(*lns.STEP_PARAMETERS, *settings.parameters))
+    return lns.solve_step(held_in_sequence(model, s, freed), s, step, budget, stop, objective)
