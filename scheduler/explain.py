@@ -10,9 +10,10 @@ from itertools import accumulate
 
 import pandas as pd
 
+from scheduler.insertion import Stock, place_operation, placed_states, put, take_out
 from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
-from scheduler.timeline import arrival_time
+from scheduler.timeline import MachineState, arrival_time
 from scheduler.worktime import WorkingTime
 
 
@@ -28,6 +29,13 @@ class _Plan:
     ends_on: list[list[int]]  # their ends
     latest_end_on: list[list[int]]  # the latest end among them up to each position
     bookings: dict[int, _Bookings] = field(default_factory=dict)  # made when first asked
+    room: list[tuple[list[MachineState], Stock]] = field(default_factory=list)  # made when first asked
+
+    def gaps_and_stock(self, schedule: Schedule) -> tuple[list[MachineState], Stock]:
+        """The machines' free time and the materials' levels around the plan (made once)."""
+        if not self.room:
+            self.room.append((placed_states(schedule.problem, schedule), Stock(schedule.problem, schedule)))
+        return self.room[0]
 
     def booked_from(self, schedule: Schedule, m: int, lo: int) -> list[int]:
         """Per tier rank, the working minutes machine m has booked from minute ``lo`` to the horizon end."""
@@ -257,7 +265,43 @@ def _no_capacity(schedule: Schedule, i: int, plan: _Plan) -> str:
         f"horizon end is {share:.0%} booked, the rest in gaps too short for it"
         + (f" (mostly {by} orders)" if by else "")
         + (f"; {free:,} min of it are free in all: another sequence might fit it" if free >= need else "")
+        + _stuck_step(schedule, i, plan)
     )
+
+
+def _stuck_step(schedule: Schedule, i: int, plan: _Plan) -> str:
+    """The order's steps placed one after the other in the plan's gaps, each where it ends
+    first (as the insertion repair places them): the step that finds no place, and when the
+    steps before it let it start. Empty when every step finds one (another plan left it out)."""
+    p = schedule.problem
+    gaps, stock = plan.gaps_and_stock(schedule)
+    placed: list[tuple[int, tuple[int, int, int]]] = []
+    after = [schedule.completion(q) or 0 for q in p.orders[i].predecessors]  # all scheduled here
+    ready = max(p.earliest_starts[p.orders[i].first_op], p.freeze, *after)
+    stuck = None
+    for k in p.orders[i].operations:
+        slot = place_operation(p, k, max(ready, p.freeze), gaps, stock)
+        if slot is None:
+            stuck = k
+            break
+        put(p, k, slot, gaps, stock)
+        placed.append((k, slot))
+        ready = slot[2]
+    for k, slot in placed:  # the plan's gaps and stock as they were
+        take_out(p, k, slot, gaps, stock)
+    if stuck is None:
+        return ""
+    op = p.operations[stuck]
+    names = ", ".join(p.machines[mode.machine].id for mode in op.modes)
+    several = len(op.modes) > 1
+    when = "after that" if placed else f"after {_time(p, ready)}"
+    if any(gaps[mode.machine].earliest(ready, mode) is not None for mode in op.modes):
+        where = f"{names} {'have' if several else 'has'} room {when}, but its material is not there in time"
+    else:
+        gap = f"a gap of {op.min_duration} min {when} before the horizon end"
+        where = f"none of {names} has {gap}" if several else f"{names} has no {gap[2:]}"
+    before = f"the steps before it end {_time(p, ready)} at the earliest, and " if placed else ""
+    return f"; placed step by step in the plan's gaps, step {op.step} finds no place: {before}{where}"
 
 
 def _late(schedule: Schedule, i: int, plan: _Plan) -> str:
