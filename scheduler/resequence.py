@@ -33,8 +33,11 @@ START_SHARE, MIN_SHARE, MAX_SHARE = 0.3, 0.1, 0.8  # of the orders or operations
 GROW, SHRINK = 1.2, 0.85  # the share after a step proved optimal / one that ran out of time
 
 
-def freed_operations(s: Schedule, kind: str, share: float, rng: random.Random) -> set[int]:
-    """The operations a step frees: ``share`` of the orders (``orders``), of the planned
+def freed_operations(
+    s: Schedule, kind: str, share: float, rng: random.Random, by_tier: bool = False
+) -> set[int]:
+    """The operations a step frees: ``share`` of the orders (``orders``; ``by_tier``: drawn
+    for the best tier that has costs, as scheduler/lns.py draws them), of the planned
     operations in a stretch of consecutive starts (``stretch``) or on a few machines
     (``machines``), or all of them (``all``); never a frozen, running or done one."""
     p = s.problem
@@ -43,7 +46,7 @@ def freed_operations(s: Schedule, kind: str, share: float, rng: random.Random) -
         ops = set(range(len(p.operations)))
     elif kind == "orders":
         size = max(2, round(share * len(movable)))
-        orders = lns.choose_orders(p, s, rng.choice(("costly", "time", "material")), size, rng)
+        orders = lns.choose_orders(p, s, rng.choice(("costly", "time", "material")), size, rng, by_tier)
         ops = {k for i in orders for k in p.orders[i].operations}
     else:
         planned = [k for k, m in enumerate(s.machine) if m >= 0 and p.operations[k].order in movable]
@@ -116,7 +119,7 @@ def improve_in_sequence(
             candidate, solved, work = lns.step_in_time(s, chosen, settings, budget, stop, objective)
             size = lns.resized(size, solved)
         else:
-            freed = freed_operations(s, KINDS[turn % len(KINDS)], share, rng)
+            freed = freed_operations(s, KINDS[turn % len(KINDS)], share, rng, by_tier)
             if not freed:
                 continue
             budget = min(STEP_SECONDS, seconds - used)
