@@ -280,7 +280,7 @@ def _stuck_step(schedule: Schedule, i: int, plan: _Plan) -> str:
     ready = max(p.earliest_starts[p.orders[i].first_op], p.freeze, *after)
     stuck = None
     for k in p.orders[i].operations:
-        slot = place_operation(p, k, max(ready, p.freeze), gaps, stock)
+        slot = place_operation(p, k, ready, gaps, stock)
         if slot is None:
             stuck = k
             break

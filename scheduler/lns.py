@@ -31,6 +31,7 @@ MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the 
 STEP_PARAMETERS = (("cp_model_probing_level", 0), ("cp_model_presolve", False))
 WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
 KINDS = ("material", "time", "costly")  # and "moved" when moves are priced
+MAX_IDLE_STEPS = 8  # steps in a row that free nothing end a search
 
 
 @dataclass(frozen=True)
@@ -339,29 +340,75 @@ def improve(
     Returns the best plan, the number of steps and how many of them improved it. With
     one worker every step is limited in deterministic time, so the search is repeatable.
     """
-    p = s.problem
-    rng = random.Random(settings.seed)
-    size, steps, better = START_ORDERS, 0, 0
+    stop = stop or StopRequest()
+    held = HeldInTime(s.problem, settings, stop, objective, random.Random(settings.seed))
+    return run_steps(
+        s, settings, seconds, lambda plan, left, _: held.step(plan, left), on_better, stop, objective
+    )
+
+
+# a step: given the incumbent, the seconds left and its number, the plan it found (the
+# incumbent if nothing better) and its seconds, or None when it frees nothing
+Step = Callable[[Schedule, float, int], tuple[Schedule, float] | None]
+
+
+def run_steps(
+    s: Schedule,
+    settings: SolverSettings,
+    seconds: float,
+    step: Step,
+    on_better: Callable[[Schedule, float], None] | None,
+    stop: StopRequest,
+    objective: str,
+    margin: float = 0.2,
+) -> tuple[Schedule, int, int]:
+    """Steps one after the other until ``seconds`` less ``margin`` are used (one worker:
+    work units), MAX_IDLE_STEPS in a row free nothing, or ``stop``; a step's plan replaces
+    the incumbent when its objective vector is better. Returns the best plan, the number
+    of steps and how many improved it."""
+    steps = better = idle = 0
     used = 0.0
     began = time.perf_counter()
-    stop = stop or StopRequest()
-    kinds = step_kinds(p)
-    while used < seconds - 0.2 and not stop.requested:
-        kind = kinds[steps % len(kinds)]
-        chosen = choose_orders(p, s, kind, size, rng, by_tier=objective == Objective.LEXICOGRAPHIC)
+    while used < seconds - margin and not stop.requested and idle < MAX_IDLE_STEPS:
+        outcome = step(s, seconds - used, steps)
         steps += 1
-        if not chosen:
+        if outcome is None:
+            idle += 1
             continue
-        budget = min(STEP_SECONDS, seconds - used)
-        candidate, solved, work = step_in_time(s, chosen, settings, budget, stop, objective)
+        idle = 0
+        candidate, work = outcome
         used = used + work if settings.deterministic else time.perf_counter() - began
         if candidate.ranking(objective) < s.ranking(objective):
             s = candidate
             better += 1
             if on_better:
                 on_better(s, used)
-        size = resized(size, solved)
     return s, steps, better
+
+
+class HeldInTime:
+    """Steps that free orders of each kind in turn (:func:`step_kinds`), the rest held where
+    it is; the neighbourhood grows after a step proved optimal and shrinks otherwise."""
+
+    def __init__(
+        self, p: ProblemData, settings: SolverSettings, stop: StopRequest, objective: str, rng: random.Random
+    ) -> None:
+        self.p, self.settings, self.stop, self.objective, self.rng = p, settings, stop, objective, rng
+        self.kinds = step_kinds(p)
+        self.size, self.turn = START_ORDERS, 0
+
+    def step(self, s: Schedule, left: float) -> tuple[Schedule, float] | None:
+        """The next step from ``s`` with at most ``left`` seconds (see :data:`Step`)."""
+        kind = self.kinds[self.turn % len(self.kinds)]
+        self.turn += 1
+        lexicographic = self.objective == Objective.LEXICOGRAPHIC
+        chosen = choose_orders(self.p, s, kind, self.size, self.rng, by_tier=lexicographic)
+        if not chosen:
+            return None
+        budget = min(STEP_SECONDS, left)
+        candidate, solved, work = step_in_time(s, chosen, self.settings, budget, self.stop, self.objective)
+        self.size = resized(self.size, solved)
+        return candidate, work
 
 
 def step_kinds(p: ProblemData) -> tuple[str, ...]:

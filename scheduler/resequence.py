@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import random
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
@@ -102,37 +101,25 @@ def improve_in_sequence(
 
     Returns the best plan, the number of steps and how many of them improved it. With one
     worker every step is limited in deterministic time, so the search is repeatable."""
-    p = s.problem
-    rng = random.Random(settings.seed)
     stop = stop or StopRequest()
-    share, size, steps, better, used, idle = START_SHARE, lns.START_ORDERS, 0, 0, 0.0, 0
-    in_time = lns.step_kinds(p)
+    rng = random.Random(settings.seed)  # one stream for both families: the runs repeat
+    in_time = lns.HeldInTime(s.problem, settings, stop, objective, rng)
     by_tier = objective == Objective.LEXICOGRAPHIC
-    began = time.perf_counter()
-    while used < seconds - 0.1 and not stop.requested and idle < 2 * len(KINDS):
-        turn, steps, idle = steps // 2, steps + 1, idle + 1  # idle: steps in a row with nothing freed
-        if steps % 2 == 0:  # held in time
-            chosen = lns.choose_orders(p, s, in_time[turn % len(in_time)], size, rng, by_tier)
-            if not chosen:
-                continue
-            budget = min(lns.STEP_SECONDS, seconds - used)
-            candidate, solved, work = lns.step_in_time(s, chosen, settings, budget, stop, objective)
-            size = lns.resized(size, solved)
-        else:
-            freed = freed_operations(s, KINDS[turn % len(KINDS)], share, rng, by_tier)
-            if not freed:
-                continue
-            budget = min(STEP_SECONDS, seconds - used)
-            candidate, solved, work = step_in_sequence(model, s, freed, settings, budget, stop, objective)
-            share = min(MAX_SHARE, share * GROW) if solved else max(MIN_SHARE, share * SHRINK)
-        idle = 0
-        used = used + work if settings.deterministic else time.perf_counter() - began
-        if candidate.ranking(objective) < s.ranking(objective):
-            s = candidate
-            better += 1
-            if on_better:
-                on_better(s, used)
-    return s, steps, better
+    share = START_SHARE
+
+    def step(plan: Schedule, left: float, number: int) -> tuple[Schedule, float] | None:
+        nonlocal share
+        if number % 2 == 1:
+            return in_time.step(plan, left)
+        freed = freed_operations(plan, KINDS[(number // 2) % len(KINDS)], share, rng, by_tier)
+        if not freed:
+            return None
+        budget = min(STEP_SECONDS, left)
+        candidate, solved, work = step_in_sequence(model, plan, freed, settings, budget, stop, objective)
+        share = min(MAX_SHARE, share * GROW) if solved else max(MIN_SHARE, share * SHRINK)
+        return candidate, work
+
+    return lns.run_steps(s, settings, seconds, step, on_better, stop, objective, margin=0.1)
 
 
 def step_in_sequence(
