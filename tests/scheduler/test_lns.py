@@ -21,7 +21,15 @@ from scheduler.check import check_plan
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
-from scheduler.lns import MIN_STEP_SECONDS, choose_orders, improve, merge, neighbourhood, restrict
+from scheduler.lns import (
+    MAX_IDLE_STEPS,
+    MIN_STEP_SECONDS,
+    choose_orders,
+    improve,
+    merge,
+    neighbourhood,
+    restrict,
+)
 from scheduler.objectives import COMPACT
 from scheduler.schedule import Schedule
 from tests.helpers.plants import changeover_shop, seeded_plant
@@ -227,3 +235,14 @@ def test_material_neighbourhoods_free_the_users_of_materials_whose_orders_cost(t
         assert costliest in chosen and (chosen <= users["K1"] or chosen <= users["K2"])
         assert _material_users(p, s, everyone, size, rng, by_tier=True) >= {ids["A1"]}
         assert _material_users(p, s, everyone, size, rng, by_tier=True) <= users["K1"]
+
+
+def test_a_search_whose_steps_free_nothing_ends(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # with one worker the time only advances with a step that frees something: without the
+    # idle limit this search would never end
+    monkeypatch.setattr("scheduler.lns.choose_orders", lambda *args, **kwargs: set())
+    scenario = seeded_plant(60)
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    start = insert_unscheduled(dispatch(p, "edd"))
+    found, steps, better = improve(start, SolverSettings(1.0, 1, 0), 1.0)
+    assert (found, steps, better) == (start, MAX_IDLE_STEPS, 0)
