@@ -93,7 +93,8 @@ def _atc_variants(
     run (a 20,000-order plant takes 13-18 s a run); the best run, repaired by insertion,
     becomes a start, and so does the full dispatch at that k (runs again without the orders
     that did not finish: better on some plants, worse on others) while the time is within
-    BEST_SHARE."""
+    BEST_SHARE; in a re-plan with priced machine changes, first the lead's dispatch at that
+    k keeping machines (:func:`_machines_kept`)."""
     choices = [supply, covering] if supply.supply_from else [covering]
     first: list[Schedule] = []  # each choice's run at the textbook k
     if len(choices) > 1:
@@ -123,6 +124,7 @@ def _atc_variants(
         return
     best = min(runs, key=lambda k: (_cost(runs[k]), k))
     plans[f"atc(k={best:g}, one run){suffix}"] = insert_unscheduled(runs[best], stop)
+    _machines_kept(problem, choice, best, plans, stop, time_is_up)
     for other in choices:
         name = f"atc(k={best:g}){_suffix(other)}"
         if best == ATC_LOOKAHEAD and not _suffix(other):
@@ -132,6 +134,28 @@ def _atc_variants(
         log.info("dispatch rule %s", name)
         full = dispatch(problem, "atc", stop, other.left_out or None, best, supply_from=other.supply_from)
         plans[name] = insert_unscheduled(full, stop)
+
+
+def _machines_kept(
+    problem: ProblemData,
+    choice: MaterialChoice,
+    k: float,
+    plans: dict[str, Schedule],
+    stop: StopRequest,
+    time_is_up: Callable[..., bool],
+) -> None:
+    """A re-plan with priced machine changes: the lead's dispatch at ``k`` with operations kept
+    on their previous machines within a grace (:func:`scheduler.dispatch.previous_machines`).
+    A fresh dispatch hands thousands of operations to other machines on a 2,000-order plant,
+    and the re-plan's neighbourhoods cannot take that back in time."""
+    name = f"atc(k={k:g}){_suffix(choice)}, machines kept"
+    if not problem.stability_in_objective or time_is_up(name, BEST_SHARE):
+        return
+    log.info("dispatch rule %s", name)
+    kept = dispatch(
+        problem, "atc", stop, choice.left_out or None, k, supply_from=choice.supply_from, keep_machines=True
+    )
+    plans[name] = insert_unscheduled(kept, stop)
 
 
 def _one_run(problem: ProblemData, choice: MaterialChoice, k: float, stop: StopRequest) -> Schedule:

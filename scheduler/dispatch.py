@@ -43,6 +43,7 @@ class _Knobs:
     lookahead: float
     runs: int
     supply_from: Mapping[int, int] | None
+    keep_machines: bool = False
 
 
 def dispatch(
@@ -53,6 +54,7 @@ def dispatch(
     lookahead: float = ATC_LOOKAHEAD,
     runs: int = FULL_RUNS,
     supply_from: Mapping[int, int] | None = None,
+    keep_machines: bool = False,
 ) -> Schedule:
     """Schedule every order that fits by dispatch ``rule``; :class:`Stopped` if ``stop`` comes first.
 
@@ -61,9 +63,11 @@ def dispatch(
     runs before the orders that did not finish are left out where they were;
     ``supply_from``: per order, the minute from which an allocation gives it scarce
     material (the bound's timed-supply relaxation): material is promised in that order,
-    ties (and orders without one first) in the rule's."""
+    ties (and orders without one first) in the rule's; ``keep_machines``: re-planning with
+    priced machine changes, an operation stays on its previous machine while it ends there at
+    most its grace later (:func:`previous_machines`)."""
     rule = rule_named(rule) if isinstance(rule, str) else rule
-    knobs = _Knobs(left_out, lookahead, runs, supply_from)
+    knobs = _Knobs(left_out, lookahead, runs, supply_from, keep_machines)
     schedule = _dispatch_all(problem, rule, stop, knobs)
     if all(schedule.is_scheduled(i) for i in problem.frozen_orders):
         return schedule
@@ -80,7 +84,7 @@ def _started_orders_first(
     ranked = _promise_order(problem, rule, knobs)
     others = set(range(len(problem.orders))) - frozen
     ready, _ = allocate_materials(problem, [i for i in ranked if i in frozen], others)
-    first, failed = _Simulation(problem, rule, ready, others, stop, knobs.lookahead).run()
+    first, failed = _Simulation(problem, rule, ready, others, stop, knobs).run()
     if failed & frozen:
         return None
     placed = {k: (first.machine[k], first.start[k]) for i in frozen for k in problem.orders[i].operations}
@@ -99,7 +103,7 @@ def _dispatch_all(
     for attempt in range(len(problem.orders) + 1):
         giving_way = material_selection(problem, rule, excluded) if left_out is None else left_out - excluded
         ready, blocked = allocate_materials(problem, priority, excluded | giving_way)
-        schedule, failed = _Simulation(problem, rule, ready, blocked, stop, knobs.lookahead).run()
+        schedule, failed = _Simulation(problem, rule, ready, blocked, stop, knobs).run()
         if failed <= blocked:
             return schedule
         if attempt + 1 >= knobs.runs and _changeovers_hold(schedule):
@@ -253,10 +257,11 @@ class _Simulation:
         rule: DispatchRule,
         material_ready: dict[int, int],
         blocked: set[int],
-        stop: StopRequest | None = None,
-        lookahead: float = ATC_LOOKAHEAD,
+        stop: StopRequest | None,
+        knobs: _Knobs,
     ) -> None:
         self.p, self.rule, self.material_ready, self.stop = problem, rule, material_ready, stop
+        lookahead = knobs.lookahead
         n_ops = len(problem.operations)
         self.machine = [-1] * n_ops
         self.start = [-1] * n_ops
@@ -275,6 +280,7 @@ class _Simulation:
         self.failed: set[int] = set(blocked)
         self.open_preds = [len(o.predecessors) for o in problem.orders]
         self.completion = [0] * len(problem.orders)
+        self.keep = previous_machines(problem) if knobs.keep_machines else {}
 
     def wake(self, m: int) -> None:
         """(Re)schedule machine m's next decision."""
@@ -350,19 +356,26 @@ class _Simulation:
         else:
             k = self.rule.pick(p, self._candidates(m, now))
         options = []
+        kept, grace = self.keep.get(k, (-1, 0))
         for mode in p.operations[k].modes:
             slot = self.states[mode.machine].earliest(max(self.ready[k], self.free[mode.machine]), mode)
             if slot is not None:
-                options.append((slot[1], mode.machine != m, mode.machine, slot[0], mode.family))
+                judged = slot[1] - grace if mode.machine == kept else slot[1]
+                options.append((judged, mode.machine != m, mode.machine, slot[0], slot[1], mode.family))
         for mode in p.operations[k].modes:
             self.waiting[mode.machine].pop(k, None)
             self.wake(mode.machine)
         i = p.operations[k].order
-        if not options or min(options)[0] + self.tail[k] - p.operations[k].min_duration > p.horizon:
+        if (
+            not options
+            or min(o[4] for o in options) + self.tail[k] - p.operations[k].min_duration > p.horizon
+        ):
             self.fail(i)
             self.wake(m)
             return
-        finish, _, chosen, begin, family = min(options)
+        _, _, chosen, begin, finish, family = min(options)
+        if finish + self.tail[k] - p.operations[k].min_duration > p.horizon:  # the kept machine ends too late
+            _, _, chosen, begin, finish, family = min(o for o in options if o[2] != kept)
         self.machine[k], self.start[k], self.end[k] = chosen, begin, finish
         self.states[chosen].place(begin, finish, family)
         if p.machines[chosen].capacity == 1:
@@ -394,6 +407,21 @@ class _Simulation:
             if version == self.version[m] and self.waiting[m]:
                 self.step(m, t)
         return Schedule(self.p, tuple(self.machine), tuple(self.start)), self.failed
+
+
+def previous_machines(problem: ProblemData) -> dict[int, tuple[int, int]]:
+    """Re-planning with a price on machine changes: per operation of the previous plan, its
+    machine there and its grace, how many minutes later it may end on it than on another
+    machine: the price over its order's weight (the delay whose cost to the order, if late,
+    equals the price of the change; the delay may cost other orders more)."""
+    price = problem.stability.machine
+    if not problem.stability_in_objective or price <= 0:
+        return {}
+    return {
+        k: (m, round(price / max(problem.weight(problem.operations[k].order), 1e-9)))
+        for k, (m, _) in problem.previous.items()
+        if m >= 0 and len(problem.operations[k].modes) > 1
+    }
 
 
 def _tails(problem: ProblemData) -> list[int]:

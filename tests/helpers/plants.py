@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import tomli_w
 
 from scenarios.contract.model import Scenario, scenario_from_tables
 from scenarios.generators.scenario import PlantSpec, generate
+from scheduler.problem import Machine, Mode, Operation, Order, ProblemData
+from scheduler.worktime import working_stretches
 from tests.helpers import customers, order_row
+
+SHOP_HORIZON = 10_000  # minutes, of three_machine_shop
 
 
 def small_plant(orders: int, seed: int, machines: int, objective: str, time_limit: float) -> Scenario:
@@ -42,3 +47,27 @@ def changeover_shop() -> dict[str, Any]:
         ],
         "customers": customers({"top": "A", "low": "C"}),
     }
+
+
+def three_machine_shop(
+    downtime: dict[int, tuple[int, int]],
+    routing: list[list[list[tuple[int, int]]]],
+    previous: dict[int, tuple[int, int]],
+) -> ProblemData:
+    """Machines M0-M2 around the clock but for ``downtime`` (machine -> one stretch); one
+    order per routing, each step a list of (machine, minutes) alternatives; ``previous``:
+    operation -> (machine, start) of the plan to repair."""
+    machines = tuple(
+        Machine(f"M{m}", f"M{m}", "G", down, working=working_stretches(None, down, SHOP_HORIZON))
+        for m in range(3)
+        for down in [(downtime[m],) if m in downtime else ()]
+    )
+    orders, operations = [], []
+    for i, steps in enumerate(routing):
+        first = len(operations)
+        for position, alternatives in enumerate(steps):
+            modes = tuple(Mode(m, minutes) for m, minutes in alternatives)
+            operations.append(Operation(i, position + 1, position, modes))
+        orders.append(Order(f"O{i}", "c", "A", 0, 1.0, 0, SHOP_HORIZON, tuple(range(first, len(operations)))))
+    start = pd.Timestamp("2026-12-01")
+    return ProblemData(start, SHOP_HORIZON, tuple(orders), tuple(operations), machines, previous=previous)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler.bounds import cost_lower_bound, material_choices
-from scheduler.construct import _atc_variants, look_aheads, starting_plans
+from scheduler.construct import _atc_variants, _machines_kept, look_aheads, starting_plans
 from scheduler.dispatch import dispatch
 from scheduler.floors import MaterialChoice
 from scheduler.insertion import insert_unscheduled
+from scheduler.problem import StabilityPrices
 from scheduler.rules import RULE_NAMES
 from scheduler.stop import StopRequest
 from tests.helpers.plants import seeded_plant as plant
+from tests.helpers.plants import three_machine_shop
 
 
 def test_weighted_tardiness_starts_from_every_rule_and_the_best_look_ahead() -> None:
@@ -108,3 +111,21 @@ def test_the_look_ahead_halves_when_doubling_does_not_help_and_stays_in_range() 
 
 def test_the_look_ahead_search_stops_when_time_is_up() -> None:
     assert _searched(lambda k: -k, answers=3) == [2, 4, 8]
+
+
+def test_a_re_plan_gets_a_start_that_keeps_machines() -> None:
+    # one weight-1 order, one step of 60 minutes on M1 or M2, planned on M1 before; M1 is now
+    # down until 300: ATC ends it on M2 at 60, keeping machines on M1 at 360 (grace 480)
+    problem = three_machine_shop({1: (0, 300)}, [[[(1, 60), (2, 60)]]], {0: (1, 0)})
+    problem = replace(problem, stability=StabilityPrices())
+    plans = {"atc": insert_unscheduled(dispatch(problem, "atc"))}
+    _machines_kept(problem, MaterialChoice(), 2.0, plans, StopRequest(), lambda *_: False)
+    assert list(plans) == ["atc", "atc(k=2), machines kept"]
+    assert (plans["atc"].machine[0], plans["atc(k=2), machines kept"].machine[0]) == (2, 1)
+
+
+def test_a_plan_that_is_no_re_plan_gets_no_kept_machines_start() -> None:
+    problem = three_machine_shop({1: (0, 300)}, [[[(1, 60), (2, 60)]]], {})
+    plans = {"atc": insert_unscheduled(dispatch(problem, "atc"))}
+    _machines_kept(problem, MaterialChoice(), 2.0, plans, StopRequest(), lambda *_: False)
+    assert list(plans) == ["atc"]

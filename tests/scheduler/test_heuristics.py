@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,11 @@ from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario
 from scheduler.compact import left_shift
 from scheduler.dispatch import dispatch, material_selection
 from scheduler.insertion import insert_unscheduled
-from scheduler.problem import ProblemData
+from scheduler.problem import ProblemData, StabilityPrices
 from scheduler.rules import RULE_NAMES
 from scheduler.schedule import Schedule
 from tests.helpers import at, customers, one_machine_shop, order_row, write_scenario
+from tests.helpers.plants import three_machine_shop
 
 
 def problem_of(folder: Path, tables: dict) -> ProblemData:
@@ -125,3 +127,24 @@ def test_every_rule_respects_release_and_downtime(tmp_path: Path, rule: str) -> 
         k = o.first_op
         assert plan.start[k] >= o.release
         assert plan.end[k] <= 30 or plan.start[k] >= 90
+
+
+@pytest.mark.parametrize(
+    ("down_until", "priced", "expected", "why"),
+    [
+        (300, True, 1, "M1 ends it 300 minutes later than M2: within the 480 minutes a change costs"),
+        (1000, True, 2, "M1 ends it 1,000 minutes later: the change costs less than the wait"),
+        (300, False, 2, "moves not priced: the machine that ends it first"),
+    ],
+)
+def test_a_re_plans_dispatch_keeps_work_on_its_machine_while_the_wait_costs_less_than_a_change(
+    down_until: int, priced: bool, expected: int, why: str
+) -> None:
+    # one weight-1 order, one step of 60 minutes on M1 or M2, planned on M1 before; M1 is now
+    # down from 0 until ``down_until``. A machine change costs 480 weighted minutes by default.
+    problem = three_machine_shop({1: (0, down_until)}, [[[(1, 60), (2, 60)]]], {0: (1, 0)})
+    problem = replace(problem, stability=StabilityPrices() if priced else problem.stability)
+    plan = dispatch(problem, "atc", keep_machines=True)
+    assert plan.machine[0] == expected, why
+    assert plan.start[0] == (down_until if expected == 1 else 0)
+    assert dispatch(problem, "atc").machine[0] == 2  # the plain rule takes the first to end it

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import random
 
-import pandas as pd
 import pytest
 
 from scheduler.insertion import REPAIR_WAIT, Stock, keep_previous
-from scheduler.problem import Machine, Mode, Operation, Order, ProblemData
-from scheduler.worktime import working_stretches
-
-HORIZON = 10_000
+from tests.helpers.plants import three_machine_shop
 
 
 def _first_safe_minute(events: list[tuple[int, int]], quantity: int, t: int) -> int | None:
@@ -62,30 +58,6 @@ def test_units_beyond_64_bits_are_counted_exactly() -> None:
     assert stock.earliest(0, big, 0) == _first_safe_minute(events, big, 0) == 10
 
 
-def _shop(
-    downtime: dict[int, tuple[int, int]],
-    routing: list[list[list[tuple[int, int]]]],
-    previous: dict[int, tuple[int, int]],
-) -> ProblemData:
-    """Machines M0-M2 around the clock but for ``downtime`` (machine -> one stretch); one
-    order per routing, each step a list of (machine, minutes) alternatives; ``previous``:
-    operation -> (machine, start) of the plan to repair."""
-    machines = tuple(
-        Machine(f"M{m}", f"M{m}", "G", down, working=working_stretches(None, down, HORIZON))
-        for m in range(3)
-        for down in [(downtime[m],) if m in downtime else ()]
-    )
-    orders, operations = [], []
-    for i, steps in enumerate(routing):
-        first = len(operations)
-        for position, alternatives in enumerate(steps):
-            modes = tuple(Mode(m, minutes) for m, minutes in alternatives)
-            operations.append(Operation(i, position + 1, position, modes))
-        orders.append(Order(f"O{i}", "c", "A", 0, 1.0, 0, HORIZON, tuple(range(first, len(operations)))))
-    start = pd.Timestamp("2026-12-01")
-    return ProblemData(start, HORIZON, tuple(orders), tuple(operations), machines, previous=previous)
-
-
 @pytest.mark.parametrize(
     ("downtime", "previous", "expected", "why"),
     [
@@ -100,7 +72,7 @@ def test_the_repair_moves_work_only_off_a_machine_that_keeps_it_waiting_long(
     downtime: dict[int, tuple[int, int]], previous: tuple[int, int], expected: tuple[int, int], why: str
 ) -> None:
     assert REPAIR_WAIT == 240  # the cases above straddle it
-    problem = _shop(downtime, [[[(1, 60), (2, 60)]]], {0: previous})
+    problem = three_machine_shop(downtime, [[[(1, 60), (2, 60)]]], {0: previous})
     repaired = keep_previous(problem)
     assert (repaired.machine[0], repaired.start[0]) == expected, why
 
@@ -108,7 +80,7 @@ def test_the_repair_moves_work_only_off_a_machine_that_keeps_it_waiting_long(
 def test_work_late_only_because_the_work_before_it_is_late_keeps_its_machine() -> None:
     # step 1 only on M0, down until 500; step 2 on M1 (60) or M2 (50). Step 2 is ready at 560,
     # 500 after its previous start, and M2 would end it 10 minutes sooner: it stays on M1
-    problem = _shop({0: (0, 500)}, [[[(0, 60)], [(1, 60), (2, 50)]]], {0: (0, 0), 1: (1, 60)})
+    problem = three_machine_shop({0: (0, 500)}, [[[(0, 60)], [(1, 60), (2, 50)]]], {0: (0, 0), 1: (1, 60)})
     repaired = keep_previous(problem)
     assert (repaired.machine[0], repaired.start[0]) == (0, 500)
     assert (repaired.machine[1], repaired.start[1]) == (1, 560)
