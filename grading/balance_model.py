@@ -56,23 +56,52 @@ def search(book: Book, start: np.ndarray, seconds: float, workers: int, seed: in
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    proved = True
-    best = start
-    for objective in (spread, moves):
-        model.minimize(objective)
-        solver.parameters.max_time_in_seconds = max(0.1, seconds / 2)
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return best, False
-        proved &= status == cp_model.OPTIMAL
-        value = int(solver.value(objective))
-        best = _read(book, options, lits, solver)
-        model.clear_hints()
-        for (c, b), lit in lits.items():
-            model.add_hint(lit, int(best[c] == b))
-        model.add(objective <= value)
+    solver.parameters.max_time_in_seconds = max(0.1, seconds / 2)
+    model.minimize(spread)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return start, False
+    best = _read(book, options, lits, solver)
+    model.add(spread <= int(solver.value(spread)))
+    model.minimize(moves)
+    best, moves_proved = _fewest_moves(book, options, lits, model, solver, best, seconds / 2)
+    proved = status == cp_model.OPTIMAL and moves_proved
     fewest = int((best != book.rep).sum()) == book.fewest_moves() and book.excess(best) == 0
     return best, (proved and full) or fewest
+
+
+def _fewest_moves(
+    book: Book,
+    options: dict[int, list[int]],
+    lits: dict,
+    model: cp_model.CpModel,
+    solver: cp_model.CpSolver,
+    best: np.ndarray,
+    seconds: float,
+) -> tuple[np.ndarray, bool]:
+    """The moves round: half its time with presolve and no hint, then, unless that proved its
+    plan, half from the best plan so far without presolve. With the spread round's plan as
+    its hint, OR-Tools 9.15's presolve proved 4 moves optimal on 6-customer books that 3
+    moves balance (tests/grading/test_balance.py); without the hint the search may not get
+    back to as few moves as the hinted one (a 200-customer book: 154 against 57)."""
+    model.clear_hints()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds / 2)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = _read(book, options, lits, solver)
+        if status == cp_model.OPTIMAL:
+            return found, True
+        best = found if (found != book.rep).sum() < (best != book.rep).sum() else best
+    for (c, b), lit in lits.items():
+        model.add_hint(lit, int(best[c] == b))
+    solver.parameters.cp_model_presolve = False
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return best, False
+    last = _read(book, options, lits, solver)
+    return (
+        last if (last != book.rep).sum() <= (best != book.rep).sum() else best
+    ), status == cp_model.OPTIMAL
 
 
 def _read(book: Book, options: dict[int, list[int]], lits: dict, solver: cp_model.CpSolver) -> np.ndarray:
