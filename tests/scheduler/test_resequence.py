@@ -8,6 +8,7 @@ import random
 from scenarios.contract.model import scenario_from_tables
 from scenarios.generators.jobshop import flexible_tables, jobshop_settings, longest_minutes
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
+from scheduler import lns
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
@@ -115,3 +116,23 @@ def test_small_plans_with_one_worker_search_in_sequence_and_pass_the_checker(mon
     assert calls == [1]
     assert [r["name"] for r in s["solver"]["rounds"]][-1] == "neighbourhoods"
     assert s["objective_value"] <= min(s["solver"]["dispatch_rules"].values())
+
+
+def test_a_lexicographic_search_draws_its_orders_for_the_best_tier_in_both_kinds_of_step(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    draws: list[tuple[str, bool]] = []
+    original = lns.choose_orders
+
+    def recorded(p, s, kind, size, rng, by_tier=False):  # type: ignore[no-untyped-def]
+        draws.append((kind, by_tier))
+        return original(p, s, kind, size, rng, by_tier)
+
+    monkeypatch.setattr(lns, "choose_orders", recorded)
+    scenario = seeded_plant(60)
+    p = build_scenario_problem(scenario, grade_scenario(scenario))
+    start = insert_unscheduled(dispatch(p, "edd"))
+    for objective, by_tier in ((Objective.LEXICOGRAPHIC, True), (Objective.WEIGHTED_TARDINESS, False)):
+        draws.clear()
+        improve_in_sequence(CpSatModel(p), start, SolverSettings(2.0, 1, 0), 2.0, objective=objective)
+        # the steps held in time draw by their kinds (scheduler/lns.py KINDS), those held in
+        # sequence by "costly", "time" or "material" for a share of the orders
+        assert len(draws) >= 2 and {b for _, b in draws} == {by_tier}
