@@ -139,10 +139,10 @@ def balance(
 
         rep, proved = search(book, rep, seconds, workers, seed)
         floor_met = book.excess(rep) == book.excess_floor()  # as close as any assignment gets
-        proved = proved or (floor_met and int((rep != book.rep).sum()) == book.fewest_moves())
+        proved = proved or (floor_met and book.moves(rep) == book.fewest_moves())
     deviation = _deviation(book, rep)
     within = book.excess(rep) == 0
-    moved = int((rep != book.rep).sum())
+    moved = book.moves(rep)
     band, largest = f"{PROFIT_BAND * 100:g}", f"{deviation * 100:.1f}"
     note = (
         f"{moved:,} move(s) bring every rep's count of each tier within one of the others' and every "

@@ -66,7 +66,7 @@ def search(book: Book, start: np.ndarray, seconds: float, workers: int, seed: in
     model.minimize(moves)
     best, moves_proved = _fewest_moves(book, options, lits, model, solver, best, seconds / 2)
     proved = status == cp_model.OPTIMAL and moves_proved
-    fewest = int((best != book.rep).sum()) == book.fewest_moves() and book.excess(best) == 0
+    fewest = book.moves(best) == book.fewest_moves() and book.excess(best) == 0
     return best, (proved and full) or fewest
 
 
@@ -91,7 +91,7 @@ def _fewest_moves(
         found = _read(book, options, lits, solver)
         if status == cp_model.OPTIMAL:
             return found, True
-        best = found if (found != book.rep).sum() < (best != book.rep).sum() else best
+        best = min((best, found), key=book.moves)  # on a tie, the plan so far
     for (c, b), lit in lits.items():
         model.add_hint(lit, int(best[c] == b))
     solver.parameters.cp_model_presolve = False
@@ -99,9 +99,7 @@ def _fewest_moves(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return best, False
     last = _read(book, options, lits, solver)
-    return (
-        last if (last != book.rep).sum() <= (best != book.rep).sum() else best
-    ), status == cp_model.OPTIMAL
+    return min((last, best), key=book.moves), status == cp_model.OPTIMAL
 
 
 def _read(book: Book, options: dict[int, list[int]], lits: dict, solver: cp_model.CpSolver) -> np.ndarray:

@@ -44,6 +44,10 @@ class Book:
         counts = self.counts(self.rep)
         return int(np.maximum(0, counts - self.targets()).sum())
 
+    def moves(self, rep: np.ndarray) -> int:
+        """How many customers ``rep`` gives another rep."""
+        return int((rep != self.rep).sum())
+
     def counts(self, rep: np.ndarray) -> np.ndarray:
         r = len(self.reps)
         return np.stack([np.bincount(rep[self.tier == t], minlength=r) for t in range(len(self.tiers))])

@@ -43,7 +43,7 @@ class _Knobs:
     lookahead: float
     runs: int
     supply_from: Mapping[int, int] | None
-    keep_machines: bool = False
+    kept: Mapping[int, tuple[int, int]]  # operation -> (previous machine, grace)
 
 
 def dispatch(
@@ -67,7 +67,8 @@ def dispatch(
     priced machine changes, an operation stays on its previous machine while it ends there at
     most its grace later (:func:`previous_machines`)."""
     rule = rule_named(rule) if isinstance(rule, str) else rule
-    knobs = _Knobs(left_out, lookahead, runs, supply_from, keep_machines)
+    kept = previous_machines(problem) if keep_machines else {}
+    knobs = _Knobs(left_out, lookahead, runs, supply_from, kept)
     schedule = _dispatch_all(problem, rule, stop, knobs)
     if all(schedule.is_scheduled(i) for i in problem.frozen_orders):
         return schedule
@@ -280,7 +281,7 @@ class _Simulation:
         self.failed: set[int] = set(blocked)
         self.open_preds = [len(o.predecessors) for o in problem.orders]
         self.completion = [0] * len(problem.orders)
-        self.keep = previous_machines(problem) if knobs.keep_machines else {}
+        self.keep = knobs.kept
 
     def wake(self, m: int) -> None:
         """(Re)schedule machine m's next decision."""
