@@ -71,6 +71,8 @@ def solve(
         if all((kept.machine[k], kept.start[k]) == placed for k, placed in problem.fixed.items()):
             plans["previous"] = kept
     names = list(plans)
+    for name in names:
+        log.info("start %s: %.0f", name, plans[name].objective_value(options.objective))
     dispatch_values = {
         r: plans[r].objective_value(options.objective) for r in names if r in (*RULE_NAMES, "previous")
     }
