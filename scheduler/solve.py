@@ -71,11 +71,10 @@ def solve(
         if all((kept.machine[k], kept.start[k]) == placed for k, placed in problem.fixed.items()):
             plans["previous"] = kept
     names = list(plans)
-    for name in names:
-        log.info("start %s: %.0f", name, plans[name].objective_value(options.objective))
-    dispatch_values = {
-        r: plans[r].objective_value(options.objective) for r in names if r in (*RULE_NAMES, "previous")
-    }
+    start_values = {name: plans[name].objective_value(options.objective) for name in names}
+    for name, cost in start_values.items():
+        log.info("start %s: %.0f", name, cost)
+    dispatch_values = {r: v for r, v in start_values.items() if r in (*RULE_NAMES, "previous")}
 
     def tie_break(name: str) -> int:  # the rules in RULE_NAMES order, then the others as made
         return RULE_NAMES.index(name) if name in RULE_NAMES else len(RULE_NAMES) + names.index(name)
