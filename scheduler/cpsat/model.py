@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -40,6 +41,11 @@ DETERMINISTIC_PER_SECOND = 0.15
 # that only a starved machine reaches (it would make the search depend on the load)
 WALL_GUARD, WALL_GUARD_MIN_S = 10.0, 30.0
 FLOOR_TOLERANCE = 1e-6  # of a bound in the cost's integer units: floating-point error only
+# CP-SAT's local-search subsolvers (feasibility jump, and local search among the interleaved
+# ones): in OR-Tools 9.15 they crash the process (SIGSEGV) now and then on models with
+# circuits (google/or-tools#5357; docs/scheduling.md has our measurements), so models with
+# changeover circuits run without them
+LOCAL_SEARCH = ("fj", "ls")
 CHECK_SECONDS = 2.0  # for CP-SAT to confirm that a plan made elsewhere is a plan of the model
 
 
@@ -258,26 +264,7 @@ class CpSatModel:
         elsewhere) ends the search, status OPTIMAL."""
         self.model.minimize(expr)
         solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.num_workers = settings.workers
-        params.random_seed = settings.seed
-        params.log_search_progress = settings.log
-        params.catch_sigint_signal = False  # signals are ours: they end the search through ``stop``
-        # probing in presolve may take seconds on models with many optional intervals: keep
-        # it to about a tenth of the round, none at all for the relaxed model (a bound only)
-        params.presolve_probing_deterministic_time_limit = max(0.01, 0.02 * seconds)
-        if self.relaxed:
-            params.cp_model_probing_level = 0
-        for key, value in settings.parameters:
-            if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
-                getattr(params, key).extend(value)
-            else:
-                setattr(params, key, value)
-        if settings.deterministic:
-            params.max_deterministic_time = max(0.01, seconds * DETERMINISTIC_PER_SECOND)
-            params.max_time_in_seconds = max(WALL_GUARD_MIN_S, WALL_GUARD * seconds)  # a guard only
-        else:
-            params.max_time_in_seconds = max(0.01, seconds)
+        self.configure(solver.parameters, settings, seconds)
         found = (lambda values: on_solution(self._extract(values))) if on_solution else None
         callback = _Callback(scale, on_progress, found, enough)
         began = time.perf_counter()
@@ -309,6 +296,30 @@ class CpSatModel:
             used,
             self._extract(solver),
         )
+
+    def configure(self, params: Any, settings: SolverSettings, seconds: float) -> None:
+        """CP-SAT's parameters for a round of at most ``seconds``."""
+        params.num_workers = settings.workers
+        params.random_seed = settings.seed
+        params.log_search_progress = settings.log
+        params.catch_sigint_signal = False  # signals are ours: they end the search through ``stop``
+        # probing in presolve may take seconds on models with many optional intervals: keep
+        # it to about a tenth of the round, none at all for the relaxed model (a bound only)
+        params.presolve_probing_deterministic_time_limit = max(0.01, 0.02 * seconds)
+        if self.relaxed:
+            params.cp_model_probing_level = 0
+        if self.vars.circuits:  # OR-Tools 9.15's local search crashes on changeover circuits
+            params.ignore_subsolvers.extend(LOCAL_SEARCH)
+        for key, value in settings.parameters:
+            if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
+                getattr(params, key).extend(value)
+            else:
+                setattr(params, key, value)
+        if settings.deterministic:
+            params.max_deterministic_time = max(0.01, seconds * DETERMINISTIC_PER_SECOND)
+            params.max_time_in_seconds = max(WALL_GUARD_MIN_S, WALL_GUARD * seconds)  # a guard only
+        else:
+            params.max_time_in_seconds = max(0.01, seconds)
 
     def _extract(self, solver: Values) -> Schedule:
         p, v = self.problem, self.vars

@@ -248,3 +248,30 @@ def test_a_circuit_keeps_only_the_held_operations_the_free_ones_can_reach() -> N
     machine = Machine("M", "M", "G", capacity=2, held=overlapping)
     kept = [(overlapping[h].start, overlapping[h].end) for h in _held_in_reach(machine, free)]
     assert kept == [(0, 100), (15, 25)]  # 0..100 runs into 40..90; 15..25 is the last before
+
+
+@pytest.mark.parametrize(("changeover", "ignored"), [(30, ["fj", "ls"]), (None, [])])
+def test_models_with_changeover_circuits_run_without_cp_sat_local_search(
+    changeover: int | None, ignored: list[str]
+) -> None:
+    # OR-Tools 9.15's feasibility jump and local search crash the process now and then on
+    # circuits (a neighbourhood model of a 2,000-order plant: 17 of 20 solves with them, 0 of
+    # 40 without them); models without changeovers keep every subsolver
+    import pandas as pd
+    from ortools.sat.python import cp_model
+
+    from scheduler.cpsat.model import CpSatModel, SolverSettings
+    from scheduler.problem import Machine, Mode, Operation, Order, ProblemData
+
+    switch = () if changeover is None else (((0, 1), changeover), ((1, 0), changeover))
+    problem = ProblemData(
+        pd.Timestamp("2026-12-01"),
+        1_000,
+        tuple(Order(f"O{i}", "c", "A", 0, 1.0, 0, 50, (i,)) for i in range(3)),
+        tuple(Operation(i, 10, 0, (Mode(0, 10, i % 2),)) for i in range(3)),
+        (Machine("M", "M", "G", changeovers=switch),),
+        families=("F0", "F1"),
+    )
+    solver = cp_model.CpSolver()
+    CpSatModel(problem).configure(solver.parameters, SolverSettings(1.0, 2, 0), 1.0)
+    assert list(solver.parameters.ignore_subsolvers) == ignored
