@@ -2,12 +2,11 @@
 
 Each step frees a neighbourhood of orders (users of a material whose users cost, those
 running at about the same time, or the costliest ones) and re-plans only them with
-CP-SAT, everything else held where it is: the held operations occupy the machines the
-freed ones may use (with their families, for changeovers), their consumptions are taken
-out of the stock of the materials the freed ones need, at their times (other machines and
-materials do not matter to the step and stay out of its model). A step's
-plan replaces the incumbent when it costs less; the neighbourhood grows after steps
-solved to optimality and shrinks after steps that ran out of time.
+CP-SAT in a sub-problem (scheduler/neighbourhood.py): everything else held where it is,
+but for the operations within REACH places of a freed one on its machine, held in
+sequence (free in time) so that held work can make room for freed work. A step's plan
+replaces the incumbent when it costs less; the neighbourhood grows after steps solved to
+optimality and shrinks after steps that ran out of time.
 """
 
 from __future__ import annotations
@@ -15,11 +14,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.neighbourhood import merge, neighbourhood, order_cost, restrict
 from scheduler.objectives import Objective, primary_rounds
-from scheduler.problem import Demand, Held, Operation, Order, ProblemData
+from scheduler.problem import ProblemData
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
@@ -29,154 +29,11 @@ MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the 
 # probing alone can eat a short step's time; presolve off: better steps (see docs), and no
 # postsolve, whose sporadic check failure (OR-Tools 9.15) once aborted a 300 s run
 STEP_PARAMETERS = (("cp_model_probing_level", 0), ("cp_model_presolve", False))
-WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move either way (see docs)
 KINDS = ("material", "time", "costly")  # and "moved" when moves are priced
+# held operations either side of a freed one on its machine that a step holds in sequence,
+# not in time (see docs): a loaded plant leaves freed work no room between work held in time
+REACH = 4
 MAX_IDLE_STEPS = 8  # steps in a row that free nothing end a search
-
-
-@dataclass(frozen=True)
-class Neighbourhood:
-    problem: ProblemData  # the freed orders only, the rest as blocked time and taken stock
-    orders: list[int]  # full-problem index of each order of ``problem``
-
-
-def _components(p: ProblemData, chosen: set[int]) -> set[int]:
-    """``chosen`` with every order linked to one of them by after_order, in either direction."""
-    out, stack = set(chosen), list(chosen)
-    while stack:
-        i = stack.pop()
-        for j in (*p.orders[i].predecessors, *p.successors[i]):
-            if j not in out:
-                out.add(j)
-                stack.append(j)
-    return out
-
-
-def _free_orders(
-    p: ProblemData, s: Schedule, chosen: set[int], linked: bool = True
-) -> tuple[list[int], dict[int, int]]:
-    """The orders to re-plan, and the release each gets from predecessors that stay put.
-
-    ``chosen`` grows by its after_order links; orders whose every operation is fixed stay
-    (a freed order's fixed operations stay fixed in the sub-problem). An order linked to one
-    that stays is kept free only where the held order bounds it from one side: after a
-    held, scheduled predecessor (it is released at that order's completion). Orders that
-    wait for a held, unscheduled order, or that a held, scheduled order waits for, stay too.
-    """
-    free = {i for i in (_components(p, chosen) if linked else chosen) if i in p.movable_orders}
-    changed = True
-    while changed:
-        changed = False
-        for i in sorted(free):
-            held_before = [q for q in p.orders[i].predecessors if q not in free]
-            held_after = [q for q in p.successors[i] if q not in free and s.is_scheduled(q)]
-            if held_after or any(not s.is_scheduled(q) for q in held_before):
-                free.discard(i)
-                changed = True
-    release: dict[int, int] = {}
-    for i in free:
-        held = [s.completion(q) or 0 for q in p.orders[i].predecessors if q not in free]
-        if held:
-            release[i] = max(p.orders[i].release, *held)
-    return sorted(free), release
-
-
-def neighbourhood(p: ProblemData, s: Schedule, chosen: set[int], linked: bool = True) -> Neighbourhood:
-    """The sub-problem in which only ``chosen`` orders (``linked``: with their after_order
-    links; else an order linked to a held one that would bind it stays held too) are free."""
-    free, release = _free_orders(p, s, chosen, linked)
-    free_set = set(free)
-    held_orders = [i for i in range(len(p.orders)) if i not in free_set]
-    # only the machines and materials the freed orders may use keep what stays around them
-    usable = {mode.machine for i in free for k in p.orders[i].operations for mode in p.operations[k].modes}
-    needed = {d.material for i in free for d in p.demands_of_order.get(i, ())}
-    held: list[list[Held]] = [[] for _ in p.machines]
-    for m in usable:
-        for k in s.operations_on[m]:
-            if p.operations[k].order not in free_set:
-                held[m].append(Held(s.start[k], s.end[k], p.mode(k, m).family))
-    machines = tuple(
-        replace(m, held=tuple(sorted(held[j], key=lambda h: (h.start, h.end)))) if j in usable else m
-        for j, m in enumerate(p.machines)
-    )
-    taken: list[list[tuple[int, int]]] = [[] for _ in p.materials]
-    for material in needed:
-        for d in p.demands_of_material[material]:
-            if d.order not in free_set and s.is_scheduled(d.order):
-                taken[material].append((s.start[d.operation], -d.quantity))
-    materials = tuple(
-        replace(m, receipts=tuple(sorted([*m.receipts, *taken[j]]))) if j in needed else m
-        for j, m in enumerate(p.materials)
-    )
-    index = {old: new for new, old in enumerate(free)}
-    orders: list[Order] = []
-    operations: list[Operation] = []
-    op_index: dict[int, int] = {}
-    for i in free:
-        o = p.orders[i]
-        ops = []
-        for k in o.operations:
-            op_index[k] = len(operations)
-            ops.append(len(operations))
-            op = p.operations[k]
-            operations.append(Operation(index[i], op.step, op.position, op.modes))
-        orders.append(
-            replace(
-                o,
-                release=release.get(i, o.release),
-                operations=tuple(ops),
-                predecessors=tuple(index[q] for q in o.predecessors if q in free_set),
-            )
-        )
-    demands = tuple(
-        Demand(index[d.order], op_index[d.operation], d.material, d.quantity)
-        for d in p.demands
-        if d.order in free_set
-    )
-    windows = {  # a planned operation moves at most WINDOW minutes either way
-        op_index[k]: (s.start[k] - WINDOW, s.start[k] + WINDOW)
-        for i in free
-        for k in p.orders[i].operations
-        if s.machine[k] >= 0
-    }
-    previous = {op_index[k]: placed for k, placed in p.previous.items() if k in op_index}
-    fixed = {op_index[k]: placed for k, placed in p.fixed.items() if k in op_index}
-    sub = replace(
-        p,
-        previous=previous,
-        orders=tuple(orders),
-        operations=tuple(operations),
-        machines=machines,
-        materials=materials,
-        demands=demands,
-        fixed=fixed,
-        windows=windows,
-        running={op_index[k]: at for k, at in p.running.items() if k in op_index},
-        started=frozenset(index[i] for i in free if i in p.started),
-        done=(),
-        cost_cap=None if p.cost_cap is None else p.cost_cap - sum(_cost(s, i) for i in held_orders),
-    )
-    return Neighbourhood(sub, free)
-
-
-def restrict(s: Schedule, n: Neighbourhood) -> Schedule:
-    """The incumbent's plan of the freed orders, as a plan of the sub-problem."""
-    machine, start = [], []
-    for i in n.orders:
-        for k in s.problem.orders[i].operations:
-            machine.append(s.machine[k])
-            start.append(s.start[k])
-    return Schedule(n.problem, tuple(machine), tuple(start))
-
-
-def merge(s: Schedule, n: Neighbourhood, part: Schedule) -> Schedule:
-    machine, start = list(s.machine), list(s.start)
-    j = 0
-    for i in n.orders:
-        for k in s.problem.orders[i].operations:
-            machine[k], start[k] = part.machine[j], part.start[j]
-            j += 1
-    return Schedule(s.problem, tuple(machine), tuple(start))
 
 
 def choose_orders(
@@ -206,7 +63,7 @@ def _material_users(
     tier that has costs): its costliest users and others at random, which may give their
     stock up to them."""
     focus = set(_focus(p, s, movable, by_tier))
-    cost = {i: _cost(s, i) for i in focus}
+    cost = {i: order_cost(s, i) for i in focus}
     materials = sorted(p.movable_users)
     users_of = [p.movable_users[m] for m in materials]
     costs = [sum(cost.get(i, 0.0) for i in users) for users in users_of]
@@ -225,7 +82,7 @@ def _focus(p: ProblemData, s: Schedule, movable: list[int], by_tier: bool) -> li
     tier that has costs (none when no order costs anything)."""
     if not by_tier:
         return movable
-    ranks = [p.orders[i].tier_rank for i in movable if _cost(s, i) > 0]
+    ranks = [p.orders[i].tier_rank for i in movable if order_cost(s, i) > 0]
     return [i for i in movable if p.orders[i].tier_rank == min(ranks)] if ranks else []
 
 
@@ -234,7 +91,7 @@ def _related(
 ) -> set[int]:
     """One of the costliest orders (of the best tier that has costs, ``by_tier``) and the
     orders closest to it on its machines and materials."""
-    costly = sorted(_focus(p, s, movable, by_tier), key=lambda i: -_cost(s, i))[: max(4, size // 4)]
+    costly = sorted(_focus(p, s, movable, by_tier), key=lambda i: -order_cost(s, i))[: max(4, size // 4)]
     if not costly:
         return set()
     seed = rng.choice(costly)
@@ -287,11 +144,6 @@ def _moved_back(p: ProblemData, s: Schedule, movable: list[int], size: int, rng:
     return {seed, *nearest}
 
 
-def _cost(s: Schedule, i: int) -> float:
-    p = s.problem
-    return p.orders[i].weight * s.tardiness(i) if s.is_scheduled(i) else p.unscheduled_penalty(i)
-
-
 def solve_step(
     model: CpSatModel,
     incumbent: Schedule,
@@ -341,7 +193,7 @@ def improve(
     one worker every step is limited in deterministic time, so the search is repeatable.
     """
     stop = stop or StopRequest()
-    held = HeldInTime(s.problem, settings, stop, objective, random.Random(settings.seed))
+    held = HeldInTime(s.problem, settings, stop, objective, random.Random(settings.seed), REACH)
     return run_steps(
         s, settings, seconds, lambda plan, left, _: held.step(plan, left), on_better, stop, objective
     )
@@ -388,14 +240,22 @@ def run_steps(
 
 class HeldInTime:
     """Steps that free orders of each kind in turn (:func:`step_kinds`), the rest held where
-    it is; the neighbourhood grows after a step proved optimal and shrinks otherwise."""
+    it is (but for the operations within ``reach`` places of freed ones on their machines,
+    held in sequence); the neighbourhood grows after a step proved optimal and shrinks
+    otherwise."""
 
     def __init__(
-        self, p: ProblemData, settings: SolverSettings, stop: StopRequest, objective: str, rng: random.Random
+        self,
+        p: ProblemData,
+        settings: SolverSettings,
+        stop: StopRequest,
+        objective: str,
+        rng: random.Random,
+        reach: int = 0,
     ) -> None:
         self.p, self.settings, self.stop, self.objective, self.rng = p, settings, stop, objective, rng
         self.kinds = step_kinds(p)
-        self.size, self.turn = START_ORDERS, 0
+        self.size, self.turn, self.reach = START_ORDERS, 0, reach
 
     def step(self, s: Schedule, left: float) -> tuple[Schedule, float] | None:
         """The next step from ``s`` with at most ``left`` seconds (see :data:`Step`)."""
@@ -406,7 +266,9 @@ class HeldInTime:
         if not chosen:
             return None
         budget = min(STEP_SECONDS, left)
-        candidate, solved, work = step_in_time(s, chosen, self.settings, budget, self.stop, self.objective)
+        candidate, solved, work = step_in_time(
+            s, chosen, self.settings, budget, self.stop, self.objective, self.reach
+        )
         self.size = resized(self.size, solved)
         return candidate, work
 
@@ -429,12 +291,16 @@ def step_in_time(
     budget: float,
     stop: StopRequest,
     objective: str,
+    reach: int = 0,
 ) -> tuple[Schedule, bool, float]:
     """One step: the ``chosen`` orders re-planned for at most ``budget``, the rest held
     where it is. Returns the whole plan (``s`` if nothing better), whether the step was
     proved optimal, and its seconds (one worker: work units)."""
-    n = neighbourhood(s.problem, s, chosen)
+    n = neighbourhood(s.problem, s, chosen, reach=reach)
     incumbent = restrict(s, n)
     step = replace(settings, time_limit_s=budget, parameters=(*STEP_PARAMETERS, *settings.parameters))
-    candidate, solved, work = solve_step(CpSatModel(n.problem), incumbent, step, budget, stop, objective)
+    model = CpSatModel(n.problem)
+    for a, b in n.sequences:
+        model.model.add(model.vars.operations[b].start >= model.vars.operations[a].end)
+    candidate, solved, work = solve_step(model, incumbent, step, budget, stop, objective)
     return (s if candidate is incumbent else merge(s, n, candidate)), solved, work

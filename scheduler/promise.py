@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from scheduler.explain import delay_causes, unscheduled_reason
 from scheduler.insertion import Stock, place_order, placed_states
-from scheduler.lns import Neighbourhood, merge, neighbourhood, restrict
+from scheduler.neighbourhood import Neighbourhood, merge, neighbourhood, restrict
 from scheduler.problem import ProblemData, StabilityPrices
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest

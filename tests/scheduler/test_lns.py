@@ -21,15 +21,8 @@ from scheduler.check import check_plan
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
-from scheduler.lns import (
-    MAX_IDLE_STEPS,
-    MIN_STEP_SECONDS,
-    choose_orders,
-    improve,
-    merge,
-    neighbourhood,
-    restrict,
-)
+from scheduler.lns import MAX_IDLE_STEPS, MIN_STEP_SECONDS, choose_orders, improve
+from scheduler.neighbourhood import merge, neighbourhood, restrict
 from scheduler.objectives import COMPACT
 from scheduler.schedule import Schedule
 from tests.helpers.plants import changeover_shop, seeded_plant
