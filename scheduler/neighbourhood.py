@@ -20,7 +20,7 @@ WINDOW = 7 * 1440  # minutes a planned operation of a neighbourhood may move eit
 
 @dataclass(frozen=True)
 class Neighbourhood:
-    problem: ProblemData  # the freed orders only, the rest as blocked time and taken stock
+    problem: ProblemData  # freed orders and those held in sequence; the rest as blocked time, taken stock
     orders: list[int]  # full-problem index of each order of ``problem``
     sequences: tuple[tuple[int, int], ...] = ()  # (a, b): operation b starts after a ends
 
