@@ -84,6 +84,20 @@ def in_sequence_around(p: ProblemData, s: Schedule, free: set[int], reach: int) 
     return {k for k in out if _holdable(p, s, p.operations[k].order, free)}
 
 
+def consecutive_pairs(s: Schedule, held: set[int]) -> list[tuple[int, int]]:
+    """(a, b) for each operation b of ``held`` that follows a of ``held`` on the same machine
+    of capacity 1 in ``s`` (by start): held in sequence, b starts after a ends."""
+    on: dict[int, list[tuple[int, int]]] = {}
+    for k in held:
+        on.setdefault(s.machine[k], []).append((s.start[k], k))
+    return [
+        (a, b)
+        for m, ops in sorted(on.items())
+        if s.problem.machines[m].capacity == 1
+        for (_, a), (_, b) in pairwise(sorted(ops))
+    ]
+
+
 def _holdable(p: ProblemData, s: Schedule, i: int, free: set[int]) -> bool:
     order = p.orders[i]
     return (
@@ -173,10 +187,7 @@ def neighbourhood(
     }
     previous = {op_index[k]: placed for k, placed in p.previous.items() if k in op_index}
     fixed = {op_index[k]: placed for k, placed in p.fixed.items() if k in op_index} | pinned
-    sequences = []
-    for m in sorted({s.machine[k] for k in loose}):
-        held_here = sorted((s.start[k], k) for k in loose if s.machine[k] == m)
-        sequences += [(op_index[a], op_index[b]) for (_, a), (_, b) in pairwise(held_here)]
+    sequences = [(op_index[a], op_index[b]) for a, b in consecutive_pairs(s, loose)]
     sub = replace(
         p,
         previous=previous,

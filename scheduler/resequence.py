@@ -18,10 +18,10 @@ import copy
 import random
 from collections.abc import Callable
 from dataclasses import replace
-from itertools import pairwise
 
 from scheduler import lns
 from scheduler.cpsat.model import CpSatModel, SolverSettings
+from scheduler.neighbourhood import consecutive_pairs
 from scheduler.objectives import Objective
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
@@ -77,12 +77,12 @@ def held_in_sequence(model: CpSatModel, s: Schedule, freed: set[int]) -> CpSatMo
         if i not in freed_orders:
             step.model.add(v.present[i] == int(s.is_scheduled(i)))
     for m, on in enumerate(s.operations_on):
-        held = sorted((s.start[k], k) for k in on if k not in freed)
-        for _, k in held:
-            step.model.add(next(mode.chosen for mode in v.operations[k].modes if mode.machine == m) == 1)
-        if p.machines[m].capacity == 1:
-            for (_, a), (_, b) in pairwise(held):
-                step.model.add(v.operations[b].start >= v.operations[a].end)
+        for k in sorted(on, key=lambda k: (s.start[k], k)):
+            if k not in freed:
+                step.model.add(next(mode.chosen for mode in v.operations[k].modes if mode.machine == m) == 1)
+    held = {k for k, m in enumerate(s.machine) if m >= 0 and k not in freed}
+    for a, b in consecutive_pairs(s, held):
+        step.model.add(v.operations[b].start >= v.operations[a].end)
     return step
 
 
