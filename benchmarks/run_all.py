@@ -24,6 +24,7 @@ BENCHMARKS = [  # script and its arguments
     "bench_promise.py --sizes 200 2000 20000",
     "bench_balance.py --books 50000x200 2000x20 200x8",
     "bench_replan.py --sizes 150 2000 --seeds 12 13 14",
+    "bench_demo.py --runs 3",
 ]
 QUICK = {
     "bench_grading.py": "--scale 0.2",
@@ -35,6 +36,7 @@ QUICK = {
     "bench_promise.py": "--sizes 200 2000 --runs 1",
     "bench_balance.py": "--books 50000x200 --seeds 1",
     "bench_replan.py": "--sizes 150 --seeds 12",
+    "bench_demo.py": "--runs 1",
 }
 
 if __name__ == "__main__":

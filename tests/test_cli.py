@@ -48,7 +48,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     }
     assert (quotes["ASK-A"]["tier"], quotes["ASK-C"]["tier"]) == ("A", "C")
     assert quotes["ASK-A"]["requested"] == quotes["ASK-C"]["requested"]
-    assert quotes["ASK-A"]["promise"] < quotes["ASK-C"]["promise"]
+    # tier A may push lower tiers, tier C only takes what is left: never a later date for A
+    # (the demo's plan uses all cores, so it varies; on some optimal plans both get the same)
+    assert quotes["ASK-A"]["promise"] <= quotes["ASK-C"]["promise"]
     assert quotes["ASK-C"]["moved_orders"] == 0  # tier C has no one below it
     assert "promise for ASK-A (customer C009, tier A)" in output and "Promises" in output
 

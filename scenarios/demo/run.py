@@ -18,7 +18,12 @@ from scenarios.pipelines.terminal import kpi_table, objective_line, portfolio_ta
 from scheduler.promise import DEFAULT_MODE, SearchSettings
 from scheduler.result import ProgressEvent
 
-DEMO_TIME_LIMIT_S = 10.0
+# The demo's plan gets all cores and 30 s: on an idle 2-core machine that proves the demo
+# plant's optimum in most runs, where the scenario's own one worker did not in 60 s
+# (benchmarks/bench_demo.py, benchmarks/README.md). The scenario keeps one worker and 10 s,
+# so `tierplan schedule` on it stays repeatable, and the demo's promises use that one worker.
+DEMO_TIME_LIMIT_S = 30.0
+DEMO_WORKERS = 0  # all cores
 
 
 @dataclass
@@ -47,9 +52,7 @@ def run_demo(
             outcome.lines.append(
                 f"visits: {overdue} of {len(graded.sales.visits)} customers overdue by their tier's cadence"
             )
-    options = solve_options(
-        scenario, time_limit_s=min(DEMO_TIME_LIMIT_S, scenario.settings.solve.time_limit_s)
-    )
+    options = solve_options(scenario, time_limit_s=DEMO_TIME_LIMIT_S, workers=DEMO_WORKERS)
     plan = make_plan(scenario, options, on_progress)
     write_plan(plan, out / "plan", force=True)
     violations = check_plan_folder(scenario, out / "plan")
