@@ -15,7 +15,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -609,13 +608,13 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Run the bundled demo scenario end to end: validate, grade, schedule, check, complaints."""
-    from scenarios.demo.run import run_demo
+    from scenarios.demo.run import bundled_scenario, run_demo
 
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="tierplan-demo-"))
     scenario = folder / "scenario"
     if scenario.exists():
         shutil.rmtree(scenario)
-    shutil.copytree(Path(str(files("scenarios.demo") / "scenario")), scenario)
+    shutil.copytree(bundled_scenario(), scenario)
     with _exit_codes(), _progress(quiet) as on_progress:
         outcome = run_demo(scenario, folder, on_progress)
     for line in outcome.lines:

@@ -11,11 +11,9 @@ report them all.
 from __future__ import annotations
 
 import argparse
-from importlib.resources import files
-from pathlib import Path
 
 from scenarios.contract.model import load_scenario
-from scenarios.demo.run import DEMO_TIME_LIMIT_S, DEMO_WORKERS
+from scenarios.demo.run import DEMO_TIME_LIMIT_S, DEMO_WORKERS, bundled_scenario
 from scenarios.pipelines.schedule import make_plan, solve_options
 
 
@@ -25,7 +23,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=DEMO_TIME_LIMIT_S)
     parser.add_argument("--workers", type=int, default=DEMO_WORKERS, help="0: all cores")
     args = parser.parse_args()
-    scenario = load_scenario(Path(str(files("scenarios.demo") / "scenario")))
+    scenario = load_scenario(bundled_scenario())
     options = solve_options(scenario, time_limit_s=args.time_limit, workers=args.workers)
     workers = options.workers
     print(f"{'run':>4}{'status':>10}{'objective':>12}{'bound':>10}{'gap':>8}{'s':>7}  rounds (s)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ from scheduler.result import ProgressEvent
 # so `tierplan schedule` on it stays repeatable, and the demo's promises use that one worker.
 DEMO_TIME_LIMIT_S = 30.0
 DEMO_WORKERS = 0  # all cores
+
+
+def bundled_scenario() -> Path:
+    """The demo scenario's folder, shipped inside the package."""
+    return Path(str(files("scenarios.demo") / "scenario"))
 
 
 @dataclass
