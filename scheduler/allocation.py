@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scheduler.floors import SupplyUses, leave_out_extra
+from scheduler.floors import SupplyUses, leave_out_extra, waiting_for
 from scheduler.problem import ProblemData
 
 
@@ -50,7 +50,7 @@ def greedy_allocation(
         for u in uses_of[i]:
             costs = sorted(c for _, c in data.options[u])
             if costs:
-                fallback = costs[1] if len(costs) > 1 else leave_out_extra(problem, floors, i)
+                fallback = costs[1] if len(costs) > 1 else leaving_costs(problem, floors, {i})
                 lost = max(lost, fallback - costs[0])
         return lost / quantity(i)
 
@@ -74,14 +74,17 @@ def _allocate(
     """Each order in turn takes the cheapest periods with room (the latest of equal ones)."""
     # room[m][r]: what may still be used up to the end of period r of material m
     room = {m: [supply for _, supply in periods] for m, periods in data.periods.items()}
-    out, chosen = set(left_out), dict[int, int]()
+    out, chosen = waiting_for(problem, left_out) - problem.frozen_orders, dict[int, int]()
 
     def take(u: int, r: int, sign: int = 1) -> None:
         d = data.uses[u]
         for x in range(r, len(room[d.material])):
             room[d.material][x] -= sign * d.quantity
 
+    picked: dict[int, list[tuple[int, int]]] = {}
     for i in ranked:
+        if i in out:  # it waits for an order that left
+            continue
         picks: list[tuple[int, int]] = []
         for u in uses_of[i]:
             d, periods = data.uses[u], room[data.uses[u].material]
@@ -95,10 +98,15 @@ def _allocate(
             take(u, r)
         else:
             chosen.update(picks)
+            picked[i] = picks
             continue
         for u, r in picks:
             take(u, r, -1)
-        out.add(i)
+        for j in waiting_for(problem, {i}) - problem.frozen_orders:  # they leave with it
+            out.add(j)
+            for u, r in picked.pop(j, []):
+                take(u, r, -1)
+                del chosen[u]
     return allocation(problem, floors, data, frozenset(out), chosen)
 
 
@@ -110,10 +118,20 @@ def allocation(
     chosen: dict[int, int],
 ) -> Allocation:
     """An allocation with its cost: leaving costs the order's penalty above its floor, and
-    an order that stays pays for its latest use's period."""
-    cost = sum(leave_out_extra(problem, floors, i) for i in left_out)
+    an order that stays pays for its latest use's period. Orders that wait for one left out
+    (after_order) leave too, and their material use is dropped."""
+    left_out = frozenset(waiting_for(problem, left_out) - problem.frozen_orders)
+    chosen = {u: r for u, r in chosen.items() if data.uses[u].order not in left_out}
+    cost = leaving_costs(problem, floors, left_out)
     latest: dict[int, float] = {}
     for u, r in chosen.items():
         i = data.uses[u].order
         latest[i] = max(latest.get(i, 0.0), dict(data.options[u])[r])
     return Allocation(left_out, chosen, cost + sum(latest.values()))
+
+
+def leaving_costs(problem: ProblemData, floors: list[float], orders: set[int] | frozenset[int]) -> float:
+    """What leaving ``orders`` out costs above their floors, with every movable order that
+    waits for one of them (after_order)."""
+    gone = waiting_for(problem, orders) - problem.frozen_orders
+    return sum(leave_out_extra(problem, floors, i) for i in gone)

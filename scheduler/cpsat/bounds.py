@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.allocation import Allocation, allocation
-from scheduler.floors import MaterialChoice, SupplyUses, cost_scale, leave_out_extra, material_shortfalls
+from scheduler.floors import (
+    MaterialChoice,
+    SupplyUses,
+    cost_scale,
+    leave_out_extra,
+    material_shortfalls,
+    waiting_for,
+)
 from scheduler.problem import ProblemData
 
 
@@ -64,16 +71,43 @@ def covering_choice(
     if not shortfalls:
         return MaterialChoice()
     users = sorted({i for _, free in shortfalls.values() for i in free})
-    scale = cost_scale(problem, floors, set(users))
+    scale = cost_scale(problem, floors, waiting_for(problem, users))
     model = cp_model.CpModel()
     out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
     for excess, free in shortfalls.values():
         model.add(sum(q * out[i] for i, q in free.items()) >= excess)
-    model.minimize(sum(int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users))
+    costs = [int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users]
+    model.minimize(sum(costs + leave_waiting_out(model, problem, floors, out, scale)))
     solver, found_one, bound = solve_for_bound(model, seconds, workers, scale)  # 0.14 s at 2,000 orders
-    left_out = frozenset(i for i in users if found_one and solver.value(out[i]))
+    left_out = frozenset(i for i, x in out.items() if found_one and solver.value(x))
     spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
     return MaterialChoice(bound, left_out, spent)
+
+
+def leave_waiting_out(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    floors: list[float],
+    out: dict[int, cp_model.IntVar],
+    scale: float,
+) -> list[cp_model.LinearExprT]:
+    """An order left out leaves out every order that waits for it (after_order): each of
+    those gets a literal in ``out`` (added), implied, at its extra cost (the terms returned);
+    an order that a frozen one waits for cannot leave."""
+    frozen, terms = problem.frozen_orders, []
+    stack = list(out)
+    while stack:
+        i = stack.pop()
+        for j in problem.successors[i]:
+            if j in frozen:
+                model.add(out[i] == 0)
+                continue
+            if j not in out:
+                out[j] = model.new_bool_var(f"left_out_{j}")
+                terms.append(int(leave_out_extra(problem, floors, j) * scale) * out[j])
+                stack.append(j)
+            model.add_implication(out[i], out[j])
+    return terms
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,7 @@ def timed_supply_model(
                 used.extend(in_period[m, r])
                 model.add(sum(used) <= supply)
     terms: list[cp_model.LinearExprT] = [extra[i] * x for i, x in left_out.items()]
+    terms += leave_waiting_out(model, p, floors, left_out, scale)
     latest = {}
     for i, costs in costs_of.items():
         if len(costs) == 1:
@@ -158,7 +193,7 @@ def timed_supply_choice(
     scarce material, the first minute of the latest supply period its uses take (-1: the
     stock on hand)."""
     began = time.perf_counter()
-    scale = cost_scale(problem, floors, {d.order for d in data.uses})
+    scale = cost_scale(problem, floors, waiting_for(problem, {d.order for d in data.uses}))
     timed = timed_supply_model(problem, floors, possible, data, scale)
     hint_allocation(timed, data, start, scale)
     solver, found_one, bound = solve_for_bound(timed.model, seconds, workers, scale)

@@ -97,3 +97,62 @@ def test_the_greedy_allocation_fits_the_supply_and_never_beats_the_optimum(order
         assert (u in greedy.chosen) != (d.order in greedy.left_out)
     proven = timed_supply_choice(problem, floors, possible, 20.0, workers=1)
     assert proven.extra_cost <= greedy.cost + 1e-6
+
+
+def test_an_order_that_others_wait_for_is_not_the_one_to_leave(tmp_path: Path) -> None:
+    # K1 holds 10 kg; X (tier C) and Z (tier B) need 10 kg each: one of them leaves. Y (tier A,
+    # 5 kg of K2, of which there is enough) waits for X (after_order). All three are due at
+    # 600 and each alone ends by 20. Leaving X out leaves Y out too: 1 x 2280 + 4 x 2280
+    # (penalty: weight x (horizon - due + horizon)), against 2 x 2280 for Z alone, so Z leaves
+    # in the greedy allocation, the covering and the timed-supply model, and the bound is
+    # Z's penalty, which a plan meets (X 0-10, Y 10-15, both on time).
+    from scheduler.bounds import search_free_bound
+    from tests.helpers import make_plan_for, two_material_shop
+
+    rows = [
+        order_row("X", 10, due=600, customer="c", product="P1"),
+        order_row("Z", 10, due=600, customer="b", product="P1"),
+        order_row("Y", 5, due=600, customer="a", product="P2", after_order="X"),
+    ]
+    tables = two_material_shop(rows, on_hand=10, customers=customers({"a": "A", "b": "B", "c": "C"}))
+    problem = _problem(tmp_path / "shop", tables)
+    floors, possible = order_floors(problem)
+    penalty = (1440 - 600) + 1440
+    greedy = greedy_allocation(problem, floors, supply_uses(problem, floors, possible))
+    assert _ids(problem, greedy.left_out) == {"Z"} and greedy.cost == 2 * penalty
+    covering = material_choice(problem, floors, possible, 5.0, workers=1)
+    assert _ids(problem, covering.left_out) == {"Z"} and covering.extra_cost == 2 * penalty
+    timed = timed_supply_choice(problem, floors, possible, 5.0, workers=1)
+    assert _ids(problem, timed.left_out) == {"Z"} and timed.extra_cost == 2 * penalty
+    assert search_free_bound(problem)[0] == 2 * penalty
+    plan = make_plan_for(tmp_path / "plan", tables, settings_text(horizon_days=1, time_limit_s=10))
+    assert plan.tables.summary["objective_value"] == 2 * penalty
+    assert plan.tables.summary["status"] == "optimal"
+
+
+def test_an_order_left_out_takes_the_orders_waiting_for_it_along(tmp_path: Path) -> None:
+    # 10 kg of K1 and of K2; X and Z (tier C) need 10 kg of K1 each, W (tier C) 5 kg of K2 and
+    # waits for X, V (tier C) 6 kg of K2. With X left out (as a covering may choose), the
+    # greedy allocation leaves W out with it and gives K2 to V and K1 to Z; the allocation's
+    # cost counts both penalties.
+    from tests.helpers import two_material_shop
+
+    rows = [
+        order_row("X", 10, due=600, customer="c", product="P1"),
+        order_row("Z", 10, due=600, customer="c", product="P1"),
+        order_row("W", 5, due=600, customer="c", product="P2", after_order="X"),
+        order_row("V", 6, due=600, customer="c", product="P2"),
+    ]
+    tables = two_material_shop(rows, on_hand=10, customers=customers({"c": "C"}))
+    problem = _problem(tmp_path, tables)
+    floors, possible = order_floors(problem)
+    data = supply_uses(problem, floors, possible)
+    assert data is not None
+    kept = greedy_allocation(problem, floors, data, left_out=frozenset({_index(problem, "X")}))
+    assert _ids(problem, kept.left_out) == {"X", "W"}
+    assert {problem.orders[data.uses[u].order].id for u in kept.chosen} == {"Z", "V"}
+    assert kept.cost == 2 * ((1440 - 600) + 1440)
+
+
+def _index(problem: ProblemData, order_id: str) -> int:
+    return next(i for i, o in enumerate(problem.orders) if o.id == order_id)
