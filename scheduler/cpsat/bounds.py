@@ -76,8 +76,11 @@ def covering_choice(
     out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
     for excess, free in shortfalls.values():
         model.add(sum(q * out[i] for i, q in free.items()) >= excess)
-    costs = [int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users]
-    model.minimize(sum(costs + leave_waiting_out(model, problem, floors, out, scale)))
+    costs: list[cp_model.LinearExprT] = [
+        int(leave_out_extra(problem, floors, i) * scale) * out[i] for i in users
+    ]
+    costs += leave_waiting_out(model, problem, floors, out, scale)
+    model.minimize(sum(costs))
     solver, found_one, bound = solve_for_bound(model, seconds, workers, scale)  # 0.14 s at 2,000 orders
     left_out = frozenset(i for i, x in out.items() if found_one and solver.value(x))
     spent = solver.deterministic_time if workers == 1 else time.perf_counter() - began
@@ -94,7 +97,8 @@ def leave_waiting_out(
     """An order left out leaves out every order that waits for it (after_order): each of
     those gets a literal in ``out`` (added), implied, at its extra cost (the terms returned);
     an order that a frozen one waits for cannot leave."""
-    frozen, terms = problem.frozen_orders, []
+    frozen = problem.frozen_orders
+    terms: list[cp_model.LinearExprT] = []
     stack = list(out)
     while stack:
         i = stack.pop()
