@@ -16,10 +16,10 @@ the model has no time or finds nothing cheaper.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from scheduler.floors import SupplyUses, leave_out_extra, waiting_for
+from scheduler.floors import SupplyUses, leave_out_extra
 from scheduler.problem import ProblemData
 
 
@@ -74,7 +74,7 @@ def _allocate(
     """Each order in turn takes the cheapest periods with room (the latest of equal ones)."""
     # room[m][r]: what may still be used up to the end of period r of material m
     room = {m: [supply for _, supply in periods] for m, periods in data.periods.items()}
-    out, chosen = waiting_for(problem, left_out) - problem.frozen_orders, dict[int, int]()
+    out, chosen = _leaving(problem, left_out), dict[int, int]()
 
     def take(u: int, r: int, sign: int = 1) -> None:
         d = data.uses[u]
@@ -102,7 +102,7 @@ def _allocate(
             continue
         for u, r in picks:
             take(u, r, -1)
-        for j in waiting_for(problem, {i}) - problem.frozen_orders:  # they leave with it
+        for j in _leaving(problem, {i}):  # they leave with it
             out.add(j)
             for u, r in picked.pop(j, []):
                 take(u, r, -1)
@@ -120,7 +120,7 @@ def allocation(
     """An allocation with its cost: leaving costs the order's penalty above its floor, and
     an order that stays pays for its latest use's period. Orders that wait for one left out
     (after_order) leave too, and their material use is dropped."""
-    left_out = frozenset(waiting_for(problem, left_out) - problem.frozen_orders)
+    left_out = frozenset(_leaving(problem, left_out))
     chosen = {u: r for u, r in chosen.items() if data.uses[u].order not in left_out}
     cost = leaving_costs(problem, floors, left_out)
     latest: dict[int, float] = {}
@@ -133,5 +133,9 @@ def allocation(
 def leaving_costs(problem: ProblemData, floors: list[float], orders: set[int] | frozenset[int]) -> float:
     """What leaving ``orders`` out costs above their floors, with every movable order that
     waits for one of them (after_order)."""
-    gone = waiting_for(problem, orders) - problem.frozen_orders
-    return sum(leave_out_extra(problem, floors, i) for i in gone)
+    return sum(leave_out_extra(problem, floors, i) for i in _leaving(problem, orders))
+
+
+def _leaving(problem: ProblemData, orders: Iterable[int]) -> set[int]:
+    """``orders`` and the movable orders that wait for them: all leave together."""
+    return problem.with_followers(orders) - problem.frozen_orders

@@ -17,7 +17,7 @@ Every rule respects every constraint of the model:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from scheduler.atcs import AtcsPicker
@@ -146,18 +146,6 @@ def order_priority(
     return sorted(range(len(problem.orders)), key=lambda i: rule.order_key(facts, i))
 
 
-def closure(problem: ProblemData, orders: Iterable[int]) -> set[int]:
-    """The orders and everything that must wait for them (after_order, transitively)."""
-    out = set(orders)
-    stack = list(out)
-    while stack:
-        for s in problem.successors[stack.pop()]:
-            if s not in out:
-                out.add(s)
-                stack.append(s)
-    return out
-
-
 def material_selection(problem: ProblemData, rule: str | DispatchRule, excluded: set[int]) -> set[int]:
     """Orders to leave out because scarce material cannot cover every order.
 
@@ -209,7 +197,8 @@ def allocate_materials(
     the stock consumed by time t never exceeds what has arrived by t. Frozen consumptions
     (before the freeze) are promised first: every other operation starts after them.
     """
-    blocked = closure(problem, excluded - problem.frozen_orders)  # started orders run on, with their material
+    # started orders run on, with their material
+    blocked = problem.with_followers(excluded - problem.frozen_orders)
     frozen = [0] * len(problem.materials)
     for d in problem.demands:
         if d.operation in problem.fixed:
@@ -239,9 +228,9 @@ def allocate_materials(
                     ready[op] = t
                 continue
             short.add(i)
-        extra = closure(problem, short) - short - blocked
+        extra = problem.with_followers(short) - short - blocked
         if not extra:
-            return ready, blocked | closure(problem, short)
+            return ready, blocked | problem.with_followers(short)
         blocked |= extra
 
 
@@ -311,7 +300,7 @@ class _Simulation:
 
     def fail(self, i: int) -> None:
         """Order i cannot finish inside the horizon: it and its after_order successors go."""
-        for j in closure(self.p, [i]):
+        for j in self.p.with_followers([i]):
             self.failed.add(j)
             for k in self.p.orders[j].operations:
                 self.machine[k] = self.start[k] = -1

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from scheduler.compact import in_sequence
 from scheduler.cpsat import objective
 from scheduler.cpsat.model import CpSatModel, Progress, SolverSettings
-from scheduler.dispatch import closure
 from scheduler.insertion import Stock, fixed_in_place, insert_unscheduled, place_operation, put, take_out
 from scheduler.problem import ProblemData
 from scheduler.result import RoundSummary
@@ -121,7 +120,7 @@ def with_changeovers(plan: Schedule) -> Schedule | None:
         placed, failed = in_sequence(Schedule(p, tuple(machine), tuple(start)))
         if not failed:
             return insert_unscheduled(placed)
-        leaving = closure(p, failed)
+        leaving = p.with_followers(failed)
         if leaving & p.frozen_orders:
             return None
         for i in leaving:

@@ -6,7 +6,7 @@ itself in scheduler/bounds.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scheduler.problem import Demand, ProblemData
@@ -28,18 +28,6 @@ def order_floors(problem: ProblemData) -> tuple[list[float], list[bool]]:
 def leave_out_extra(problem: ProblemData, floors: list[float], order: int) -> float:
     """What leaving ``order`` out costs above its floor."""
     return max(0.0, problem.unscheduled_penalty(order) - floors[order])
-
-
-def waiting_for(problem: ProblemData, orders: Iterable[int]) -> set[int]:
-    """``orders`` and every order that waits for one of them through after_order, however
-    indirectly: an order left out leaves all of those out too."""
-    out, stack = set(orders), list(orders)
-    while stack:
-        for j in problem.successors[stack.pop()]:
-            if j not in out:
-                out.add(j)
-                stack.append(j)
-    return out
 
 
 def material_needs(problem: ProblemData, possible: list[bool]) -> dict[int, dict[int, int]]:

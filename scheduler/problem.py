@@ -8,6 +8,7 @@ explanations all read this model.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -307,6 +308,18 @@ class ProblemData:
             for p in order.predecessors:
                 out[p].append(i)
         return tuple(tuple(s) for s in out)
+
+    def with_followers(self, orders: Iterable[int]) -> set[int]:
+        """``orders`` and every order that waits for one of them (after_order), however
+        indirectly: an order left out leaves all of those out too."""
+        out = set(orders)
+        stack = list(out)
+        while stack:
+            for j in self.successors[stack.pop()]:
+                if j not in out:
+                    out.add(j)
+                    stack.append(j)
+        return out
 
     @cached_property
     def topological_orders(self) -> tuple[int, ...]:

@@ -30,7 +30,6 @@ from scheduler.floors import (
     cost_scale,
     leave_out_extra,
     material_shortfalls,
-    waiting_for,
 )
 from scheduler.problem import ProblemData
 
@@ -71,7 +70,7 @@ def covering_choice(
     if not shortfalls:
         return MaterialChoice()
     users = sorted({i for _, free in shortfalls.values() for i in free})
-    scale = cost_scale(problem, floors, waiting_for(problem, users))
+    scale = cost_scale(problem, floors, problem.with_followers(users))
     model = cp_model.CpModel()
     out = {i: model.new_bool_var(f"left_out_{i}") for i in users}
     for excess, free in shortfalls.values():
@@ -197,7 +196,7 @@ def timed_supply_choice(
     scarce material, the first minute of the latest supply period its uses take (-1: the
     stock on hand)."""
     began = time.perf_counter()
-    scale = cost_scale(problem, floors, waiting_for(problem, {d.order for d in data.uses}))
+    scale = cost_scale(problem, floors, problem.with_followers(d.order for d in data.uses))
     timed = timed_supply_model(problem, floors, possible, data, scale)
     hint_allocation(timed, data, start, scale)
     solver, found_one, bound = solve_for_bound(timed.model, seconds, workers, scale)
