@@ -126,9 +126,11 @@ def neighbourhood(
     sub_orders = sorted(free_set | loose_orders)
     sub_set = set(sub_orders)
     held_orders = [i for i in range(len(p.orders)) if i not in sub_set]
-    # only the machines and materials the sub-problem's orders may use keep what stays around them
+    # only the machines and materials the sub-problem's orders may use keep what stays around
+    # them; an operation pinned where it is (the rest of an order held in sequence) keeps its
+    # place in the plan, so its machine needs nothing around it
     usable = {mode.machine for i in free for k in p.orders[i].operations for mode in p.operations[k].modes}
-    usable |= {s.machine[k] for i in loose_orders for k in p.orders[i].operations}
+    usable |= {s.machine[k] for k in loose}
     needed = {d.material for i in sub_orders for d in p.demands_of_order.get(i, ())}
     held: list[list[Held]] = [[] for _ in p.machines]
     for m in usable:
