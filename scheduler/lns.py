@@ -34,6 +34,8 @@ KINDS = ("material", "time", "costly")  # and "moved" when moves are priced
 # not in time (see docs): a loaded plant leaves freed work no room between work held in time
 REACH = 4
 MAX_IDLE_STEPS = 8  # steps in a row that free nothing end a search
+REACTION = 0.2  # how fast a kind's chances follow its latest steps' gains (see KindChooser)
+EXPLORE = 0.1  # the least chance weight of a kind, as a share of the kinds' mean
 
 
 def choose_orders(
@@ -239,10 +241,10 @@ def run_steps(
 
 
 class HeldInTime:
-    """Steps that free orders of each kind in turn (:func:`step_kinds`), the rest held where
-    it is (but for the operations within ``reach`` places of freed ones on their machines,
+    """Steps that free orders of one kind each (:func:`step_kinds`), the rest held where it
+    is (but for the operations within ``reach`` places of freed ones on their machines,
     held in sequence); the neighbourhood grows after a step proved optimal and shrinks
-    otherwise."""
+    otherwise. Each kind is tried once in turn, then drawn by :class:`KindChooser`."""
 
     def __init__(
         self,
@@ -254,13 +256,12 @@ class HeldInTime:
         reach: int = 0,
     ) -> None:
         self.p, self.settings, self.stop, self.objective, self.rng = p, settings, stop, objective, rng
-        self.kinds = step_kinds(p)
-        self.size, self.turn, self.reach = START_ORDERS, 0, reach
+        self.kinds = KindChooser(step_kinds(p), rng)
+        self.size, self.reach = START_ORDERS, reach
 
     def step(self, s: Schedule, left: float) -> tuple[Schedule, float] | None:
         """The next step from ``s`` with at most ``left`` seconds (see :data:`Step`)."""
-        kind = self.kinds[self.turn % len(self.kinds)]
-        self.turn += 1
+        kind = self.kinds.next()
         lexicographic = self.objective == Objective.LEXICOGRAPHIC
         chosen = choose_orders(self.p, s, kind, self.size, self.rng, by_tier=lexicographic)
         if not chosen:
@@ -270,7 +271,44 @@ class HeldInTime:
             s, chosen, self.settings, budget, self.stop, self.objective, self.reach
         )
         self.size = resized(self.size, solved)
+        self.kinds.reward(kind, gain(s, candidate, self.objective), work)
         return candidate, work
+
+
+class KindChooser:
+    """Adaptive choice of a step's kind: each kind in turn once, then drawn with chances in
+    proportion to its recent gain per second (an exponential average), every kind keeping
+    at least EXPLORE of the mean so that a kind that has stopped paying is still tried."""
+
+    def __init__(self, kinds: tuple[str, ...], rng: random.Random) -> None:
+        self.kinds, self.rng, self.turn = kinds, rng, 0
+        self.rate = dict.fromkeys(kinds, 0.0)
+
+    def next(self) -> str:
+        self.turn += 1
+        if self.turn <= len(self.kinds):
+            return self.kinds[self.turn - 1]
+        rates = [self.rate[k] for k in self.kinds]
+        mean = sum(rates) / len(rates)
+        if mean <= 0:
+            return self.kinds[(self.turn - 1) % len(self.kinds)]
+        return self.rng.choices(self.kinds, weights=[r + EXPLORE * mean for r in rates])[0]
+
+    def reward(self, kind: str, gained: float, seconds: float) -> None:
+        """A step of ``kind`` gained ``gained`` (a share of the objective) in ``seconds``."""
+        per_second = gained / max(seconds, MIN_STEP_SECONDS)
+        self.rate[kind] = (1 - REACTION) * self.rate[kind] + REACTION * per_second
+
+
+def gain(before: Schedule, after: Schedule, objective: str) -> float:
+    """What a step gained: the share by which the first element of the objective vector
+    that differs fell (0 when the plan is no better)."""
+    if after.ranking(objective) >= before.ranking(objective):
+        return 0.0
+    for a, b in zip(before.ranking(objective), after.ranking(objective), strict=True):
+        if a != b:
+            return (a - b) / max(abs(a), 1.0)
+    return 0.0
 
 
 def step_kinds(p: ProblemData) -> tuple[str, ...]:
