@@ -29,7 +29,8 @@ MIN_STEP_SECONDS = 0.05  # with one worker, the least a step counts against the 
 # probing alone can eat a short step's time; presolve off: better steps (see docs), and no
 # postsolve, whose sporadic check failure (OR-Tools 9.15) once aborted a 300 s run
 STEP_PARAMETERS = (("cp_model_probing_level", 0), ("cp_model_presolve", False))
-KINDS = ("material", "time", "costly")  # and "moved" when moves are priced
+KINDS = ("material", "time", "costly")
+MOVED = "moved"  # the kind of every other step when moves are priced
 # held operations either side of a freed one on its machine that a step holds in sequence,
 # not in time (see docs): a loaded plant leaves freed work no room between work held in time
 REACH = 4
@@ -44,7 +45,7 @@ def choose_orders(
     """About ``size`` movable orders for a step of ``kind`` (see KINDS; ``moved``: where moves
     are priced)."""
     movable = sorted(p.movable_orders)
-    if kind == "moved":
+    if kind == MOVED:
         return _moved_back(p, s, movable, size, rng)
     if kind == "material" and p.demands:
         return _material_users(p, s, movable, size, rng, by_tier)
@@ -241,10 +242,10 @@ def run_steps(
 
 
 class HeldInTime:
-    """Steps that free orders of one kind each (:func:`step_kinds`), the rest held where it
-    is (but for the operations within ``reach`` places of freed ones on their machines,
-    held in sequence); the neighbourhood grows after a step proved optimal and shrinks
-    otherwise. Each kind is tried once in turn, then drawn by :class:`KindChooser`."""
+    """Steps that free orders of one kind each (:data:`KINDS`, drawn by :class:`KindChooser`;
+    with priced moves every other step is a "moved" one), the rest held where it is (but
+    for the operations within ``reach`` places of freed ones on their machines, held in
+    sequence); the neighbourhood grows after a step proved optimal and shrinks otherwise."""
 
     def __init__(
         self,
@@ -256,12 +257,17 @@ class HeldInTime:
         reach: int = 0,
     ) -> None:
         self.p, self.settings, self.stop, self.objective, self.rng = p, settings, stop, objective, rng
-        self.kinds = KindChooser(step_kinds(p), rng)
-        self.size, self.reach = START_ORDERS, reach
+        self.kinds = KindChooser(KINDS, rng)
+        self.size, self.turn, self.reach = START_ORDERS, 0, reach
+
+    def next_kind(self) -> str:
+        """The next step's kind: with priced moves every other one brings moved work back."""
+        self.turn += 1
+        return MOVED if self.p.stability_in_objective and self.turn % 2 == 1 else self.kinds.next()
 
     def step(self, s: Schedule, left: float) -> tuple[Schedule, float] | None:
         """The next step from ``s`` with at most ``left`` seconds (see :data:`Step`)."""
-        kind = self.kinds.next()
+        kind = self.next_kind()
         lexicographic = self.objective == Objective.LEXICOGRAPHIC
         chosen = choose_orders(self.p, s, kind, self.size, self.rng, by_tier=lexicographic)
         if not chosen:
@@ -271,7 +277,8 @@ class HeldInTime:
             s, chosen, self.settings, budget, self.stop, self.objective, self.reach
         )
         self.size = resized(self.size, solved)
-        self.kinds.reward(kind, gain(s, candidate, self.objective), work)
+        if kind != MOVED:
+            self.kinds.reward(kind, gain(s, candidate, self.objective), work)
         return candidate, work
 
 
@@ -303,18 +310,12 @@ class KindChooser:
 def gain(before: Schedule, after: Schedule, objective: str) -> float:
     """What a step gained: the share by which the first element of the objective vector
     that differs fell (0 when the plan is no better)."""
-    if after.ranking(objective) >= before.ranking(objective):
+    if after is before:  # what a step gives back when it found nothing better
         return 0.0
     for a, b in zip(before.ranking(objective), after.ranking(objective), strict=True):
         if a != b:
-            return (a - b) / max(abs(a), 1.0)
+            return max(0.0, (a - b) / max(abs(a), 1.0))
     return 0.0
-
-
-def step_kinds(p: ProblemData) -> tuple[str, ...]:
-    """The kinds of neighbourhood steps take in turn (with priced moves, every other one
-    brings moved work back)."""
-    return tuple(x for kind in KINDS for x in ("moved", kind)) if p.stability_in_objective else KINDS
 
 
 def resized(size: int, solved: bool) -> int:

@@ -12,10 +12,11 @@ from scheduler.budget import TIE_BREAK, capped, moves_nearly_free, phase_limits,
 from scheduler.cpsat.model import CpSatModel, SolverSettings
 from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
-from scheduler.lns import choose_orders, improve
+from scheduler.lns import HeldInTime, choose_orders, improve
 from scheduler.objectives import COST
 from scheduler.problem import ProblemData, StabilityPrices
 from scheduler.schedule import Schedule
+from scheduler.stop import StopRequest
 from tests.helpers.plants import seeded_plant, small_plant
 
 
@@ -83,3 +84,18 @@ def test_the_phases_share_the_time() -> None:
     assert phase_limits(30.0, 0.0, True) == (15.0, 15.0)  # work units: each phase its share
     first, last = phase_limits(30.0, 10.0, False)  # moments from the run's start
     assert (first, last) == (20.0, 30.0)
+
+
+def test_with_priced_moves_every_other_step_brings_moved_work_back() -> None:
+    scenario = seeded_plant(40)
+    free = build_scenario_problem(scenario, grade_scenario(scenario))
+    replan = _replanned(free, insert_unscheduled(dispatch(free, "atc")))
+    settings = SolverSettings(1.0, 1, 0)
+    kinds = HeldInTime(replan, settings, StopRequest(), "weighted_tardiness", random.Random(0))
+    held = HeldInTime(free, settings, StopRequest(), "weighted_tardiness", random.Random(0))
+    for kind in ("material", "time", "costly"):  # no gains reported: the kinds in turn
+        kinds.kinds.reward(kind, 0.0, 1.0)
+    drawn = [kinds.next_kind() for _ in range(10)]
+    assert drawn[0::2] == ["moved"] * 5
+    assert drawn[1::2] == ["material", "time", "costly", "material", "time"]
+    assert [held.next_kind() for _ in range(4)] == ["material", "time", "costly", "material"]
