@@ -26,7 +26,7 @@ from scheduler.objectives import Round
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 
-STALL_SHARE, STALL_MIN_S = 1 / 30, 2.0  # of the round's time: a search that long without progress ends
+STALL_SHARE, STALL_MIN_S = 1 / 30, 5.0  # of the round's time: a search that long without progress ends
 MIN_SEARCH_S = 2.0  # a new search starts only with at least this much of the round left
 # a search from no plan gets at most this share of the round, and no more such searches
 # follow once one ends more than FRESH_WITHIN above the best plan (they start too far away)
