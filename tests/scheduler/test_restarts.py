@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scenarios.contract.model import scenario_from_tables
-from scenarios.generators.jobshop import flexible_tables, jobshop_settings, longest_minutes
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler import restarts
 from scheduler.cpsat.model import PATIENCE, CpSatModel, RoundResult, SolverSettings, stall_over
@@ -14,8 +12,7 @@ from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.objectives import COST
 from scheduler.stop import StopRequest
-from tests.scheduler.test_resequence import DUE, FLOW, WEIGHT, best_permutation_cost
-from tests.scheduler.test_solve import jobshop_scenario
+from tests.helpers.shops import best_permutation_cost, flow_shop_scenario, jobshop_scenario
 
 
 @dataclass
@@ -135,13 +132,7 @@ def test_several_workers_end_a_search_that_stalls() -> None:
 
 def test_a_small_plant_with_several_workers_is_still_proven() -> None:
     """The restarting path (two workers, a small plan) finds and proves the optimum."""
-    scenario = flow_shop_scenario(workers=2)
+    scenario = flow_shop_scenario(10, workers=2)
     plan = make_plan(scenario, solve_options(scenario))
     assert plan.tables.summary["objective_value"] == best_permutation_cost()
     assert plan.tables.summary["status"] == "optimal"
-
-
-def flow_shop_scenario(workers: int):
-    jobs = [[[(0, a)], [(1, b)]] for a, b in FLOW]
-    settings = jobshop_settings([[t] for t in longest_minutes(jobs)], "weighted_tardiness", 10, workers)
-    return scenario_from_tables("flow", settings, flexible_tables(jobs, DUE, WEIGHT))
