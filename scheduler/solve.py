@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from scheduler import restarts
 from scheduler.budget import (
     PHASES,
     capped,
@@ -267,9 +266,6 @@ def _cpsat(
         if options.objective == Objective.WEIGHTED_TARDINESS and summary.bound is not None:
             floor = max(floor or 0.0, summary.bound)  # a bound of the cost, as the floor is
     proved, bounds = True, []
-    # small plans, not re-plans (whose searches keep to the previous plan): fresh searches
-    small = exact and len(problem.operations) <= LNS_ABOVE_OPERATIONS and not problem.previous
-    restart = restarts.wanted(settings, small)
     kept: dict[Round, int] = {}  # the values later rounds may not exceed
 
     def values(plan: Schedule, rounds: int) -> tuple[int, ...]:
@@ -300,18 +296,12 @@ def _cpsat(
             continue
         if incumbent is not None:
             _require_costly_orders(model, problem, round_, incumbent)
+        model.hint(best)
         seconds = max(0.05, (remaining - search_left) / (len(rounds_) - index))
         report = _reporter(problem, round_, index, len(rounds_), total, began, on_progress, floor)
         log.info("CP-SAT round %s, %.1f s", label, seconds)
         known = floor if round_.goal is Goal.COST and not problem.stability_in_objective else None
-        if restart:
-            outcome, searches = restarts.solve_round(
-                model, round_, settings, seconds, best, report, stop, known
-            )
-            log.info("CP-SAT round %s: best of %d searches", label, searches)
-        else:
-            model.hint(best)
-            outcome = model.solve_round(round_, settings, seconds, report, stop, known)
+        outcome = model.solve_round(round_, settings, seconds, report, stop, known)
         remaining -= outcome.seconds
         if outcome.schedule is not None and not outcome.schedule.frozen_left_out():
             pool.append(("cpsat", _shifted(outcome.schedule, options.objective)))

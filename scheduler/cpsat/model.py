@@ -40,10 +40,6 @@ DETERMINISTIC_PER_SECOND = 0.15
 # ... and wall-clock time stops it at 10x the limit (at least 30 s) whatever happens: a guard
 # that only a starved machine reaches (it would make the search depend on the load)
 WALL_GUARD, WALL_GUARD_MIN_S = 10.0, 30.0
-# A search with ``stall_s`` ends after that long without a better plan or bound, or after
-# this share of the time it took to its last one when that is longer: a search still
-# improving late gets the patience it has shown it needs.
-PATIENCE = 0.5
 FLOOR_TOLERANCE = 1e-6  # of a bound in the cost's integer units: floating-point error only
 # CP-SAT's local-search subsolvers (feasibility jump, and local search among the interleaved
 # ones): in OR-Tools 9.15 they crash the process (SIGSEGV) now and then on models with
@@ -92,10 +88,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.enough = enough
         self.reached = False  # a plan at ``enough``: optimal, the search stopped
         self.last_objective = float("nan")
-        self.moved_at = time.perf_counter()  # the last better plan or bound (for ``stall_s``)
 
     def on_solution_callback(self) -> None:
-        self.moved_at = time.perf_counter()
         self.last_objective = self.objective_value / self.scale
         if self.on_progress:
             self.on_progress(self.last_objective, self.best_objective_bound / self.scale, self.wall_time)
@@ -213,10 +207,6 @@ class CpSatModel:
         for i in orders:
             self.model.add(self.vars.present[i] == 1)
 
-    def unhint(self) -> None:
-        """Start the next search from no plan."""
-        self.model.clear_hints()
-
     def hint(self, schedule: Schedule) -> None:
         """Start the search from ``schedule`` (replacing any earlier hint)."""
         self.model.clear_hints()
@@ -249,14 +239,13 @@ class CpSatModel:
         on_progress: Progress | None = None,
         stop: StopRequest | None = None,
         floor: float | None = None,
-        stall_s: float | None = None,
     ) -> RoundResult:
-        """Minimise the round's expression; a plan worth ``floor`` (a proven bound) ends it,
-        and so does a stall (``minimise``)."""
+        """Minimise the round's expression; a plan worth ``floor`` (a proven bound) ends it."""
         expr, scale = self.expression(round_)
         enough = None if floor is None else math.ceil(floor * scale - FLOOR_TOLERANCE)
-        name = round_.goal.value
-        return self.minimise(expr, scale, settings, seconds, on_progress, stop, name, None, enough, stall_s)
+        return self.minimise(
+            expr, scale, settings, seconds, on_progress, stop, round_.goal.value, enough=enough
+        )
 
     def minimise(
         self,
@@ -269,34 +258,21 @@ class CpSatModel:
         name: str = "",
         on_solution: Callable[[Schedule], None] | None = None,
         enough: int | None = None,
-        stall_s: float | None = None,
     ) -> RoundResult:
         """Minimise ``expr`` (in units of 1 / ``scale``) for at most ``seconds``; each plan
         found goes to ``on_solution`` as it is found; one at most ``enough`` (a bound known
-        elsewhere) ends the search, status OPTIMAL; once it has a plan, a stall ends it too:
-        ``stall_s`` seconds without a better plan or bound, or PATIENCE times the time to the
-        last one if longer (wall-clock time: never with one worker, which must repeat)."""
+        elsewhere) ends the search, status OPTIMAL."""
         self.model.minimize(expr)
         solver = cp_model.CpSolver()
         self.configure(solver.parameters, settings, seconds)
         found = (lambda values: on_solution(self._extract(values))) if on_solution else None
         callback = _Callback(scale, on_progress, found, enough)
         began = time.perf_counter()
-
-        def bound_moved(bound: float) -> None:
-            callback.moved_at = time.perf_counter()
-            if on_progress:
-                on_progress(callback.last_objective, bound / scale, time.perf_counter() - began)
-
-        solver.best_bound_callback = bound_moved
-
-        def stalled() -> bool:  # a search still without a plan is not stalled
-            has_plan = not math.isnan(callback.last_objective)
-            moved_at = callback.moved_at - began
-            return has_plan and stall_over(time.perf_counter() - began, moved_at, stall_s or 0.0)
-
-        watch = stalled if stall_s is not None and not settings.deterministic else None
-        status = _solve_off_the_main_thread(solver, self.model, callback, stop or StopRequest(), watch)
+        if on_progress:
+            solver.best_bound_callback = lambda bound: on_progress(
+                callback.last_objective, bound / scale, time.perf_counter() - began
+            )
+        status = _solve_off_the_main_thread(solver, self.model, callback, stop or StopRequest())
         used = (
             solver.deterministic_time / DETERMINISTIC_PER_SECOND
             if settings.deterministic
@@ -358,21 +334,13 @@ class CpSatModel:
         return Schedule(p, tuple(machine), tuple(start))
 
 
-def stall_over(now: float, moved_at: float, stall_s: float) -> bool:
-    """A search that last found a better plan or bound at ``moved_at`` (seconds into it)
-    has stalled at ``now``: ``stall_s`` and PATIENCE times ``moved_at`` have both passed."""
-    return now - moved_at > max(stall_s, PATIENCE * moved_at)
-
-
 def _solve_off_the_main_thread(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
     callback: cp_model.CpSolverSolutionCallback,
     stop: StopRequest,
-    stalled: Callable[[], bool] | None = None,
 ) -> cp_model.CpSolverStatus:
-    """``solver.solve`` in a helper thread while this one waits in short, interruptible steps
-    (ending the search when ``stop`` is requested or ``stalled`` says so).
+    """``solver.solve`` in a helper thread while this one waits in short, interruptible steps.
 
     A thread blocked inside CP-SAT never runs Python's signal handlers; waiting here keeps
     them running, so a signal reaches ``stop`` at once. The search is then told to stop
@@ -391,7 +359,7 @@ def _solve_off_the_main_thread(
     worker.start()
     try:
         while worker.is_alive():
-            if stop.requested or (stalled is not None and stalled()):
+            if stop.requested:
                 solver.stop_search()
             worker.join(0.1)
     except BaseException:
