@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
+from scenarios.contract.model import scenario_from_tables
+from scenarios.generators.jobshop import flexible_tables, jobshop_settings, longest_minutes
 from scenarios.pipelines.schedule import build_scenario_problem, grade_scenario, make_plan, solve_options
 from scheduler import lns
 from scheduler.cpsat.model import CpSatModel, SolverSettings
@@ -11,11 +14,39 @@ from scheduler.dispatch import dispatch
 from scheduler.insertion import insert_unscheduled
 from scheduler.lns import solve_step
 from scheduler.objectives import Objective
+from scheduler.problem import ProblemData
 from scheduler.resequence import KINDS, freed_operations, held_in_sequence, improve_in_sequence
 from scheduler.schedule import Schedule
 from scheduler.stop import StopRequest
 from tests.helpers.plants import seeded_plant
-from tests.helpers.shops import best_permutation_cost, flow_shop
+
+# a two-machine flow shop: every job on M0, then on M1 (minutes), due dates, weights 1/2/4
+FLOW = [(7, 3), (2, 9), (5, 5), (8, 2), (4, 6), (3, 8)]
+DUE = [12, 20, 15, 30, 18, 25]
+WEIGHT = [4, 1, 2, 4, 1, 2]
+
+
+def flow_shop() -> ProblemData:
+    jobs = [[[(0, a)], [(1, b)]] for a, b in FLOW]
+    tables = flexible_tables(jobs, DUE, WEIGHT)
+    settings = jobshop_settings([[t] for t in longest_minutes(jobs)], "weighted_tardiness", 5, 1)
+    scenario = scenario_from_tables("flow", settings, tables)
+    return build_scenario_problem(scenario, grade_scenario(scenario))
+
+
+def best_permutation_cost() -> int:
+    """By enumeration: on two machines a job order shared by both is never beaten (any
+    regular objective), so the best of the 720 orders is the optimum."""
+    best = None
+    for order in itertools.permutations(range(len(FLOW))):
+        first = second = cost = 0
+        for j in order:
+            first += FLOW[j][0]
+            second = max(second, first) + FLOW[j][1]
+            cost += WEIGHT[j] * max(0, second - DUE[j])
+        best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
 
 
 def test_held_work_keeps_its_machine_and_its_order() -> None:

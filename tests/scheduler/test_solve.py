@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from importlib.resources import files
@@ -17,6 +18,7 @@ from scenarios.generators.jobshop import (
     START,
     flexible_tables,
     jobshop_settings,
+    jobshop_tables,
     longest_minutes,
     read_flexible,
 )
@@ -26,7 +28,8 @@ from scheduler import fit_all
 from scheduler.cpsat.model import SolverSettings
 from scheduler.rules import RULE_NAMES
 from scheduler.solve import _kept_for_neighbourhoods
-from tests.helpers.shops import DATA, jobshop_scenario
+
+DATA = json.loads((Path(__file__).parent.parent / "data" / "jobshop.json").read_text())
 
 
 def plant(
@@ -114,6 +117,15 @@ def test_frozen_operations_stay_and_the_rest_starts_after_the_freeze() -> None:
     assert (merged["start"] == merged["start_new"]).all() and (merged["end"] == merged["end_new"]).all()
     moved = after.merge(kept[["order_id", "step"]], how="left", indicator=True)
     assert (moved.loc[moved["_merge"] == "left_only", "start"] >= until).all()
+
+
+def jobshop_scenario(kind: str, name: str, time_limit: float, workers: int = 1) -> Scenario:
+    d = DATA[kind][name]
+    tables = jobshop_tables(d["machines"], d["durations"], d.get("due_dates"), d.get("weights"))
+    objective = "makespan" if kind == "makespan" else "weighted_tardiness"
+    return scenario_from_tables(
+        name, jobshop_settings(d["durations"], objective, time_limit, workers), tables
+    )
 
 
 @pytest.mark.parametrize(("name", "optimum"), [("ft06", 55), ("la01", 666)])
